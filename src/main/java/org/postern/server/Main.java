@@ -1,0 +1,42 @@
+package org.postern.server;
+
+import org.postern.server.cli.CliException;
+import org.postern.server.cli.ConfigCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code postern} command line. Subcommands are registered in {@link #cli()}. */
+@Command(name = "postern", mixinStandardHelpOptions = true, version = "postern 0.1.0",
+        description = "Postern: a complete, secure mail server in one process.")
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = cli();
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof CliException ce) {
+                cmd.getErr().println("postern: " + ce.getMessage());
+                return ce.exitCode();
+            }
+            cmd.getErr().println("postern: internal error: " + ex);
+            ex.printStackTrace(cmd.getErr());
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    /** The command tree; each component adds its commands here. */
+    public static CommandLine cli() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(new ConfigCommand());
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

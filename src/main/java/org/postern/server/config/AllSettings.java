@@ -1,0 +1,19 @@
+package org.postern.server.config;
+
+import java.util.List;
+import org.postern.core.config.Setting;
+import org.postern.directory.DirectorySettings;
+import org.postern.smtp.SmtpSettings;
+import org.postern.smtp.queue.QueueSettings;
+import org.postern.store.StoreSettings;
+
+/** Every component's settings, in the order the config file and `config show` present them. */
+public final class AllSettings {
+    private AllSettings() {
+    }
+
+    public static List<Setting<?>> list() {
+        return ServerSettings.concat(ServerSettings.all(), DirectorySettings.all(), StoreSettings.all(),
+                SmtpSettings.all(), QueueSettings.all());
+    }
+}

@@ -1,0 +1,34 @@
+package org.postern.smtp.queue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import org.postern.core.Envelope;
+
+/**
+ * Where a receiving session puts a message: the queue. The body is written to a temporary file
+ * beside the queue (same filesystem); {@link Incoming#commit} makes it durable and only then may
+ * the session answer 250 (DESIGN §8).
+ */
+public interface QueueSink {
+
+    /** Starts a message (Postfix assigns the queue id at MAIL FROM). */
+    Incoming begin() throws IOException;
+
+    interface Incoming extends AutoCloseable {
+        /** The queue id, stable from begin to delivery. */
+        String queueId();
+
+        /** Raw message bytes: headers and body, CRLF line ends, dot-unstuffed. */
+        OutputStream body();
+
+        /** Bytes written so far. */
+        long size();
+
+        /** fsyncs data and directory entry, enqueues for delivery; after return the message survives kill -9. */
+        void commit(Envelope envelope) throws IOException;
+
+        /** Discards an uncommitted message (no-op after commit). */
+        @Override
+        void close();
+    }
+}
