@@ -18,7 +18,7 @@ class ArchitectureTest {
             .importPackages("org.postern");
 
     private static void layer(String pkg, String... allowed) {
-        String[] forbidden = java.util.stream.Stream.of("core", "codec", "directory", "store", "net", "smtp", "server")
+        String[] forbidden = java.util.stream.Stream.of("core", "codec", "dns", "directory", "store", "net", "smtp", "server")
                 .filter(p -> !p.equals(pkg) && !java.util.Arrays.asList(allowed).contains(p))
                 .map(p -> "org.postern." + p + "..")
                 .toArray(String[]::new);
@@ -47,7 +47,8 @@ class ArchitectureTest {
 
     @Test
     void smtpDoesNotDependOnServer() {
-        layer("smtp", "core", "codec", "directory", "store", "net");
+        layer("smtp", "core", "codec", "dns", "directory", "store", "net");
+        layer("dns", "core");
     }
 
     @Test
