@@ -197,6 +197,40 @@ public interface SettingType<T> {
         }
     };
 
+    /**
+     * A listener address "host:port" ("[v6]:port"; "*" or empty host means all addresses);
+     * the empty string disables the listener.
+     */
+    SettingType<String> LISTEN = new SettingType<>() {
+        public String parse(String t) {
+            String s = t.strip();
+            if (s.isEmpty()) {
+                return "";
+            }
+            int c = s.lastIndexOf(':');
+            if (c < 0) {
+                throw new IllegalArgumentException("expected host:port (e.g. 0.0.0.0:25), got '" + t + "'");
+            }
+            String host = s.substring(0, c);
+            if (host.startsWith("[") != host.endsWith("]") || (!host.startsWith("[") && host.contains(":"))) {
+                throw new IllegalArgumentException("IPv6 addresses go in brackets, e.g. [::]:25; got '" + t + "'");
+            }
+            try {
+                int port = Integer.parseInt(s.substring(c + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad port in '" + t + "'");
+            }
+            return s;
+        }
+
+        public String describe() {
+            return "host:port, empty disables";
+        }
+    };
+
     static SettingType<String> oneOf(String... choices) {
         return new SettingType<>() {
             public String parse(String t) {
