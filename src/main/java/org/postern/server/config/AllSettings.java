@@ -3,6 +3,7 @@ package org.postern.server.config;
 import java.util.List;
 import org.postern.core.config.Setting;
 import org.postern.directory.DirectorySettings;
+import org.postern.dns.DnsSettings;
 import org.postern.smtp.SmtpSettings;
 import org.postern.smtp.queue.QueueSettings;
 import org.postern.store.StoreSettings;
@@ -13,7 +14,7 @@ public final class AllSettings {
     }
 
     public static List<Setting<?>> list() {
-        return ServerSettings.concat(ServerSettings.all(), DirectorySettings.all(), StoreSettings.all(),
+        return ServerSettings.concat(ServerSettings.all(), DnsSettings.all(), DirectorySettings.all(), StoreSettings.all(),
                 SmtpSettings.all(), QueueSettings.all());
     }
 }
