@@ -2,6 +2,7 @@ package org.postern.server;
 
 import org.postern.server.cli.CliException;
 import org.postern.server.cli.ConfigCommand;
+import org.postern.server.cli.DirectoryCommands;
 import org.postern.server.cli.PwCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +35,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new ConfigCommand());
         cl.addSubcommand(new PwCommand());
+        DirectoryCommands.addTo(cl);
         return cl;
     }
 
