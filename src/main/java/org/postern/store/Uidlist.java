@@ -1,0 +1,339 @@
+package org.postern.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Dovecot's {@code dovecot-uidlist}: the UID ↔ file name map of one Maildir folder, kept in
+ * Dovecot's own format so Dovecot and Postern can each serve the other's Maildir.
+ *
+ * <pre>
+ * 3 V1700000000 N25 G3085f01b7f11094c501100008c4a11c1     header: version 3, UIDVALIDITY, next UID, mailbox GUID
+ * 23 :1700000001.M12P345Q1.host,S=1355,W=1394               entry: UID [extensions] :file name
+ * 24 W2481 :1700000002.M34P345Q2.host:2,S
+ * </pre>
+ *
+ * Rules (as Dovecot documents and implements them): readers need no lock; writers hold
+ * {@code dovecot-uidlist.lock} (a dotlock created exclusively); new entries may be appended at the
+ * end, existing data is never modified in place but replaced by writing the lock file and renaming
+ * it over the list. UIDs in the file ascend; the next UID is the larger of the header's {@code N}
+ * and the last entry's UID + 1. Version 1 files (Courier's {@code courierimapuiddb} format,
+ * {@code 1 <uidvalidity> <nextuid>} and {@code <uid> <file>}) are read too.
+ */
+public final class Uidlist {
+    public static final String NAME = "dovecot-uidlist";
+    public static final String LOCK_NAME = "dovecot-uidlist.lock";
+
+    /** Dovecot's MAILDIR_UIDLIST_LOCK_STALE_TIMEOUT: a lock file untouched this long is stale. */
+    static final Duration STALE = Duration.ofMinutes(2);
+
+    private Uidlist() {
+    }
+
+    /** The header of the list. {@code guid} is 32 hex digits (may be null when absent). */
+    public record Header(int version, long uidValidity, long nextUid, String guid) {
+        public String format() {
+            return "3 V" + uidValidity + " N" + nextUid + (guid == null ? "" : " G" + guid) + "\n";
+        }
+    }
+
+    /** One entry: a UID, its extension fields (may be empty) and the last known file name. */
+    public record Entry(long uid, String extensions, String fileName) {
+        public String baseName() {
+            return MaildirName.base(fileName);
+        }
+
+        public String format() {
+            return uid + (extensions.isEmpty() ? "" : " " + extensions) + " :" + fileName + "\n";
+        }
+    }
+
+    /**
+     * What a read produced.
+     *
+     * @param header      null when reading from an offset (the header was read before)
+     * @param entries     complete entries read
+     * @param endOffset   offset just after the last complete line (a torn last line is left out)
+     * @param maxUid      the highest UID seen (0 when none)
+     * @param fileKey     identity of the file read (inode), to notice replacement
+     */
+    public record Read(Header header, List<Entry> entries, long endOffset, long maxUid, Object fileKey) {
+    }
+
+    /** A new header for a list that does not exist yet: UIDVALIDITY from the clock, a random GUID. */
+    public static Header newHeader() {
+        long validity = Math.max(1, System.currentTimeMillis() / 1000);
+        byte[] g = new byte[16];
+        new SecureRandom().nextBytes(g);
+        return new Header(3, validity, 1, HexFormat.of().formatHex(g));
+    }
+
+    /**
+     * Reads the list from {@code offset} (0: the whole file, header included). Returns null when
+     * the file does not exist.
+     *
+     * @throws IOException on I/O errors and on a corrupt header (the caller decides to rebuild)
+     */
+    public static Read read(Path file, long offset) throws IOException {
+        byte[] data;
+        Object key;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            long size = ch.size();
+            if (offset > size) {
+                offset = 0; // shrunk: replaced under us; read it all
+            }
+            long len = size - offset;
+            if (len > Integer.MAX_VALUE - 16) {
+                throw new IOException(file + " is too large");
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) len);
+            long pos = offset;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    break;
+                }
+                pos += n;
+            }
+            data = new byte[buf.position()];
+            buf.flip().get(data);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        return parse(data, offset, key, file);
+    }
+
+    static Read parse(byte[] data, long offset, Object key, Path file) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        Header header = null;
+        int version = 3;
+        int pos = 0;
+        long maxUid = 0;
+        long lastUid = 0;
+        int lineNo = 0;
+        while (pos < data.length) {
+            int nl = indexOf(data, (byte) '\n', pos);
+            if (nl < 0) {
+                break; // torn last line: not ours to judge, and not complete
+            }
+            String line = new String(data, pos, nl - pos, StandardCharsets.UTF_8);
+            pos = nl + 1;
+            lineNo++;
+            if (offset == 0 && lineNo == 1) {
+                header = parseHeader(line, file);
+                version = header.version();
+                continue;
+            }
+            if (line.isEmpty()) {
+                continue;
+            }
+            Entry e = parseEntry(line, version, file);
+            if (e.uid() <= lastUid) {
+                throw new IOException(file + ": UIDs not ascending at " + e.uid());
+            }
+            lastUid = e.uid();
+            maxUid = Math.max(maxUid, e.uid());
+            entries.add(e);
+        }
+        if (offset == 0 && header == null) {
+            throw new IOException(file + ": empty or headerless uidlist");
+        }
+        return new Read(header, entries, offset + pos, maxUid, key);
+    }
+
+    private static int indexOf(byte[] d, byte b, int from) {
+        for (int i = from; i < d.length; i++) {
+            if (d[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static Header parseHeader(String line, Path file) throws IOException {
+        if (line.length() < 2 || line.charAt(1) != ' ' || (line.charAt(0) != '3' && line.charAt(0) != '1')) {
+            throw new IOException(file + ": unsupported uidlist header");
+        }
+        String[] f = line.substring(2).trim().split(" +");
+        try {
+            if (line.charAt(0) == '1') {
+                return new Header(1, Long.parseLong(f[0]), Long.parseLong(f[1]), null);
+            }
+            long v = 0;
+            long n = 0;
+            String g = null;
+            for (String field : f) {
+                if (field.isEmpty()) {
+                    continue;
+                }
+                switch (field.charAt(0)) {
+                    case 'V' -> v = Long.parseLong(field.substring(1));
+                    case 'N' -> n = Long.parseLong(field.substring(1));
+                    case 'G' -> g = field.substring(1);
+                    default -> {
+                        // other header fields are allowed and kept by Dovecot; we do not need them
+                    }
+                }
+            }
+            if (v <= 0 || n <= 0) {
+                throw new IOException(file + ": broken uidlist header (uidvalidity=" + v + ", next_uid=" + n + ")");
+            }
+            return new Header(3, v, n, g);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new IOException(file + ": broken uidlist header", e);
+        }
+    }
+
+    static Entry parseEntry(String line, int version, Path file) throws IOException {
+        int sp = line.indexOf(' ');
+        if (sp <= 0) {
+            throw new IOException(file + ": broken uidlist line");
+        }
+        long uid;
+        try {
+            uid = Long.parseLong(line, 0, sp, 10);
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": broken uidlist line", e);
+        }
+        if (uid <= 0 || uid >= 0xffffffffL) {
+            throw new IOException(file + ": UID out of range: " + uid);
+        }
+        String rest = line.substring(sp + 1);
+        String ext = "";
+        String name;
+        if (version == 1) {
+            name = rest.strip();
+        } else {
+            int colon = rest.indexOf(':');
+            // extensions are space-separated key+value fields before ':'
+            if (colon < 0) {
+                throw new IOException(file + ": uidlist line without ':' file name");
+            }
+            ext = rest.substring(0, colon).strip();
+            name = rest.substring(colon + 1);
+        }
+        if (name.isEmpty() || name.indexOf('/') >= 0) {
+            throw new IOException(file + ": broken file name in uidlist");
+        }
+        return new Entry(uid, ext, name);
+    }
+
+    /**
+     * The dotlock {@code dovecot-uidlist.lock}, created exclusively. A lock file not modified for
+     * {@link #STALE} is taken over, as Dovecot does.
+     */
+    public static final class Lock implements AutoCloseable {
+        private final Path dir;
+        private final Path lockFile;
+        private boolean held;
+
+        private Lock(Path dir) {
+            this.dir = dir;
+            this.lockFile = dir.resolve(LOCK_NAME);
+        }
+
+        /**
+         * Waits up to {@code timeout} for the lock.
+         *
+         * @throws IOException on timeout or I/O error
+         */
+        public static Lock acquire(Path dir, Duration timeout) throws IOException {
+            Lock l = new Lock(dir);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long sleep = 2;
+            while (true) {
+                try {
+                    Files.newByteChannel(l.lockFile, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                            Durable.privateFile()).close();
+                    l.held = true;
+                    return l;
+                } catch (FileAlreadyExistsException e) {
+                    try {
+                        FileTime m = Files.getLastModifiedTime(l.lockFile);
+                        if (System.currentTimeMillis() - m.toMillis() > STALE.toMillis()) {
+                            Files.deleteIfExists(l.lockFile);
+                            continue;
+                        }
+                    } catch (NoSuchFileException gone) {
+                        continue;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("timed out waiting for " + l.lockFile);
+                }
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting for " + l.lockFile, ie);
+                }
+                sleep = Math.min(50, sleep * 2);
+            }
+        }
+
+        /**
+         * Replaces the list with {@code content}: written into the lock file, fsynced, renamed over
+         * {@code dovecot-uidlist} (which also releases the lock), then the directory fsynced.
+         */
+        public void replace(String content) throws IOException {
+            if (!held) {
+                throw new IllegalStateException("lock not held");
+            }
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(lockFile, dir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE);
+            held = false;
+            Durable.fsyncDirectory(dir);
+        }
+
+        /**
+         * Appends entries to the existing list (which must end with a complete line at
+         * {@code validEnd}; a torn tail after it is cut first) and fsyncs it.
+         */
+        public void append(long validEnd, String lines) throws IOException {
+            if (!held) {
+                throw new IllegalStateException("lock not held");
+            }
+            try (FileChannel ch = FileChannel.open(dir.resolve(NAME), StandardOpenOption.WRITE)) {
+                if (ch.size() > validEnd) {
+                    ch.truncate(validEnd);
+                }
+                ByteBuffer b = ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8));
+                long pos = validEnd;
+                while (b.hasRemaining()) {
+                    pos += ch.write(b, pos);
+                }
+                ch.force(false);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (held) {
+                held = false;
+                Files.deleteIfExists(lockFile);
+            }
+        }
+    }
+}
