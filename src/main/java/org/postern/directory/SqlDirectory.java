@@ -269,7 +269,15 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         if (cache == null) {
             return loader.get();
         }
-        return (T) cache.get(key, k -> loader.get());
+        // Not cache.get(key, loader): that runs the query under the map's bin lock, so a slow
+        // or dead database would also stall lookups of unrelated keys. A rare duplicate load
+        // under concurrency is cheaper.
+        Object v = cache.getIfPresent(key);
+        if (v == null) {
+            v = loader.get();
+            cache.put(key, v);
+        }
+        return (T) v;
     }
 
     @Override
@@ -395,7 +403,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         }
         Expansion x = new Expansion();
         try {
-            x.expand(address, 0, new LinkedHashSet<>());
+            x.expand(address, 0, new LinkedHashSet<>(), true);
         } catch (LimitException e) {
             x.trace.add(e.getMessage());
             return Resolution.notFound(e.getMessage(), x.trace);
@@ -436,14 +444,17 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             }
         }
 
-        /** @param path the addresses being expanded above this one (loop detection) */
-        void expand(Address a, int depth, Set<String> path) {
+        /**
+         * @param path       the addresses being expanded above this one (loop detection)
+         * @param knownLocal the domain was already checked to be local
+         */
+        void expand(Address a, int depth, Set<String> path, boolean knownLocal) {
             if (depth > recursionLimit) {
                 throw new LimitException("alias nesting deeper than " + recursionLimit
                         + " levels at " + a.key() + " (virtual_alias_recursion_limit)");
             }
             String key = a.key();
-            if (!isLocalDomain(a.domain())) {
+            if (!knownLocal && !isLocalDomain(a.domain())) {
                 forwards.putIfAbsent(key, a);
                 trace.add(key + ": forward (domain " + a.domain() + " is not local)");
                 checkSize();
@@ -498,7 +509,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
                             problem(tk + ": alias loop (" + String.join(" -> ", path) + " -> " + tk + ")");
                         }
                     } else {
-                        expand(ta, depth + 1, path);
+                        expand(ta, depth + 1, path, false);
                     }
                 }
             } finally {
