@@ -144,9 +144,7 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
                     } catch (RuntimeException | Error e) {
                         QMGR.error("{}: internal error during delivery: {}", m.id, e.toString(), e);
                     } finally {
-                        synchronized (m) {
-                            m.running = false;
-                        }
+                        afterRun(m);
                         activeSlots.release();
                     }
                 });
@@ -156,6 +154,28 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
                     m.running = false;
                 }
                 return; // executor shut down
+            }
+        }
+    }
+
+    /** Ends a run; applies an admin delete or hold that arrived after the attempt looked for it. */
+    private void afterRun(QueuedMessage m) {
+        boolean delete;
+        boolean hold;
+        synchronized (m) {
+            m.running = false;
+            delete = m.deleteRequested && messages.containsKey(m.id);
+            hold = !delete && m.holdRequested;
+            m.holdRequested = false;
+        }
+        if (delete) {
+            removeNow(m, POSTSUPER);
+        } else if (hold) {
+            try {
+                store.move(m, QueueStore.HOLD);
+                POSTSUPER.info("{}: placed on hold", m.id);
+            } catch (IOException e) {
+                QMGR.warn("{}: cannot put on hold: {}", m.id, e.getMessage());
             }
         }
     }
