@@ -39,6 +39,8 @@ public final class Passwords {
     private static final Map<String, PasswordScheme> SCHEMES = new LinkedHashMap<>();
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
     private static final Map<String, String> DUMMIES = new ConcurrentHashMap<>();
+    /** The scheme of the last real verification: what an unknown user's dummy verification imitates. */
+    private static volatile String lastScheme = DEFAULT_SCHEME;
 
     static {
         add(new CryptScheme("SHA512-CRYPT", CryptScheme.Kind.SHA512));
@@ -128,6 +130,7 @@ public final class Passwords {
         }
         byte[] pw = utf8(plain);
         try {
+            lastScheme = s.name();
             boolean ok = s.verify(encoded, pw);
             if (ok && s.weak()) {
                 warnOnce("weak:" + s.name(), "password verified with weak scheme " + s.name()
@@ -144,6 +147,20 @@ public final class Passwords {
         } finally {
             Bytes.wipe(pw);
         }
+    }
+
+    /**
+     * A login attempt: verifies {@code stored} when the user exists, and when it does not (empty)
+     * does the same work on a dummy hash and returns false, so both cases take the same time. The dummy
+     * uses the scheme of the last real verification: in a database whose users share a scheme (a
+     * seed database of SHA512-CRYPT hashes, or Postern's ARGON2ID), an unknown user costs what a known one does.
+     */
+    public static boolean verifyLogin(java.util.Optional<String> stored, char[] plain, String defaultScheme) {
+        if (stored.isEmpty()) {
+            verifyDummy(plain, lastScheme);
+            return false;
+        }
+        return verify(stored.get(), plain, defaultScheme);
     }
 
     /**

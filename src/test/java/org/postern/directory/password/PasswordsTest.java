@@ -170,4 +170,57 @@ class PasswordsTest {
         double ratio = (double) dummy / real;
         assertTrue(ratio > 0.6 && ratio < 1.6, "dummy/real time ratio " + ratio);
     }
+
+    @Test
+    void optionalStoredHashForLogins() {
+        String stored = Passwords.hash("SHA256-CRYPT", SECRET);
+        assertTrue(Passwords.verifyLogin(java.util.Optional.of(stored), SECRET, "PLAIN"));
+        assertFalse(Passwords.verifyLogin(java.util.Optional.of(stored), WRONG, "PLAIN"));
+        assertFalse(Passwords.verifyLogin(java.util.Optional.empty(), SECRET, "PLAIN"));
+    }
+
+    @Test
+    void verificationCacheRemembersOnlySuccesses() {
+        VerificationCache cache = new VerificationCache(100, java.time.Duration.ofMinutes(5));
+        String stored = Passwords.hash("ARGON2ID", SECRET);
+        long t0 = System.nanoTime();
+        assertTrue(cache.verify(stored, SECRET, "PLAIN"));
+        long first = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        assertTrue(cache.verify(stored, SECRET, "PLAIN"));
+        long second = System.nanoTime() - t0;
+        assertTrue(second * 20 < first, "cached: " + second + " ns vs " + first + " ns");
+        assertFalse(cache.verify(stored, WRONG, "PLAIN"));
+        assertFalse(cache.verify(stored, WRONG, "PLAIN"));
+        String changed = Passwords.hash("ARGON2ID", WRONG);
+        assertFalse(cache.verify(changed, SECRET, "PLAIN"), "a new stored hash never hits the old entry");
+        assertTrue(cache.stats().startsWith("hits=1 "), cache.stats());
+        assertFalse(cache.verifyLogin(java.util.Optional.empty(), SECRET, "PLAIN"));
+        cache.clear();
+        assertTrue(cache.verify(stored, SECRET, "PLAIN"));
+    }
+
+    @Test
+    void unknownUserImitatesTheSchemeOfTheDatabase() {
+        // a seed database of SHA512-CRYPT users: an unknown user must not cost an ARGON2ID verification
+        java.util.Optional<String> known = java.util.Optional.of(Passwords.hash("SHA512-CRYPT", SECRET));
+        java.util.Optional<String> unknown = java.util.Optional.empty();
+        for (int i = 0; i < 5; i++) {
+            Passwords.verifyLogin(known, WRONG, "PLAIN");
+            Passwords.verifyLogin(unknown, WRONG, "PLAIN");
+        }
+        long real = 0;
+        long dummy = 0;
+        for (int i = 0; i < 30; i++) {
+            long t0 = System.nanoTime();
+            Passwords.verifyLogin(known, WRONG, "PLAIN");
+            long t1 = System.nanoTime();
+            Passwords.verifyLogin(unknown, WRONG, "PLAIN");
+            long t2 = System.nanoTime();
+            real += t1 - t0;
+            dummy += t2 - t1;
+        }
+        double ratio = (double) dummy / real;
+        assertTrue(ratio > 0.5 && ratio < 2, "dummy/real time ratio " + ratio);
+    }
 }
