@@ -73,6 +73,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
     private final int recursionLimit;
     private final int expansionLimit;
     private final Cache<String, Object> cache; // null when cache_ttl = 0
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     private SqlDirectory(HikariDataSource ds, SqlDialect dialect, Config config, String safeUrl) {
         this.ds = ds;
@@ -243,6 +244,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
     /** Drops every cached lookup result (writes through this object do it themselves). */
     public void invalidateCache() {
         if (cache != null) {
+            generation.incrementAndGet();
             cache.invalidateAll();
         }
     }
@@ -259,7 +261,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             return work.run(c);
         } catch (SQLException e) {
             String msg = rootMessage(e);
-            LOG.warn("warning: {}: {} lookup failed: {}", safeUrl, what, msg);
+            LOG.warn("{}: {} lookup failed: {}", safeUrl, what, msg);
             throw new DirectoryUnavailableException("directory lookup failed (" + what + "): " + msg, e);
         }
     }
@@ -274,8 +276,12 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         // under concurrency is cheaper.
         Object v = cache.getIfPresent(key);
         if (v == null) {
+            long gen = generation.get();
             v = loader.get();
-            cache.put(key, v);
+            if (generation.get() == gen) {
+                // a write that invalidated meanwhile makes this result possibly stale: don't keep it
+                cache.put(key, v);
+            }
         }
         return (T) v;
     }
@@ -570,7 +576,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             if (dialect.isDuplicate(e)) {
                 throw new AdminException(AdminException.Kind.DUPLICATE, "cannot " + what + ": it already exists", e);
             }
-            LOG.warn("warning: {}: {} failed: {}", safeUrl, what, rootMessage(e));
+            LOG.warn("{}: {} failed: {}", safeUrl, what, rootMessage(e));
             throw new DirectoryUnavailableException("cannot " + what + ": " + rootMessage(e), e);
         }
     }
@@ -753,7 +759,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         try {
             return Address.parse(email);
         } catch (Address.InvalidAddressException e) {
-            LOG.warn("warning: directory: ignoring stored user '{}': {}", Texts.safe(email, 100), e.getMessage());
+            LOG.warn("ignoring stored user '{}': {}", Texts.safe(email, 100), e.getMessage());
             return null;
         }
     }
