@@ -5,6 +5,7 @@ import org.postern.core.config.Setting;
 import org.postern.directory.DirectorySettings;
 import org.postern.dns.DnsSettings;
 import org.postern.smtp.SmtpSettings;
+import org.postern.smtp.policy.PolicySettings;
 import org.postern.smtp.queue.QueueSettings;
 import org.postern.store.StoreSettings;
 
@@ -15,6 +16,6 @@ public final class AllSettings {
 
     public static List<Setting<?>> list() {
         return ServerSettings.concat(ServerSettings.all(), DnsSettings.all(), DirectorySettings.all(), StoreSettings.all(),
-                SmtpSettings.all(), QueueSettings.all());
+                SmtpSettings.all(), PolicySettings.all(), QueueSettings.all());
     }
 }

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Table files: the seed's files verbatim, then the format's corners. */
-class TablesTest {
+public class TablesTest {
     @TempDir
     Path dir;
 
-    static Path seed(String name) {
+    public static Path seed(String name) {
         try {
             return Path.of(TablesTest.class.getResource("/org/postern/smtp/policy/seed/" + name).toURI());
         } catch (URISyntaxException e) {
