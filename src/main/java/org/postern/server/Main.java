@@ -2,6 +2,7 @@ package org.postern.server;
 
 import org.postern.server.cli.CliException;
 import org.postern.server.cli.ConfigCommand;
+import org.postern.server.cli.InitCommand;
 import org.postern.server.cli.DirectoryCommands;
 import org.postern.server.cli.PwCommand;
 import picocli.CommandLine;
@@ -33,6 +34,7 @@ public final class Main implements Runnable {
     /** The command tree; each component adds its commands here. */
     public static CommandLine cli() {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(new InitCommand());
         cl.addSubcommand(new ConfigCommand());
         cl.addSubcommand(new PwCommand());
         DirectoryCommands.addTo(cl);

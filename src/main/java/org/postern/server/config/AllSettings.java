@@ -14,7 +14,16 @@ public final class AllSettings {
     private AllSettings() {
     }
 
+    /** All settings, grouped by section (in order of first appearance), so each section is written once. */
     public static List<Setting<?>> list() {
+        java.util.Map<String, java.util.List<Setting<?>>> bySection = new java.util.LinkedHashMap<>();
+        for (Setting<?> s : declared()) {
+            bySection.computeIfAbsent(s.section(), k -> new java.util.ArrayList<>()).add(s);
+        }
+        return bySection.values().stream().flatMap(List::stream).toList();
+    }
+
+    private static List<Setting<?>> declared() {
         return ServerSettings.concat(ServerSettings.all(), DnsSettings.all(), DirectorySettings.all(), StoreSettings.all(),
                 SmtpSettings.all(), PolicySettings.all(), QueueSettings.all());
     }
