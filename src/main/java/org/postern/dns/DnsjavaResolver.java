@@ -205,7 +205,7 @@ public final class DnsjavaResolver implements DnsResolver {
                 }
                 names.forEach((n, set) -> hostsByName.put(n, List.copyOf(set)));
             } catch (IOException e) {
-                LOG.warn("warning: cannot read hosts file {}: {}", file, e.getMessage());
+                LOG.warn("cannot read hosts file {}: {}", file, e.getMessage());
             }
         }
         for (String loop : new String[] {"127.0.0.1", "::1"}) {

@@ -265,7 +265,7 @@ final class Checks {
             try {
                 used = p.store.usage(m.address());
             } catch (RuntimeException e) {
-                Eval.LOG.warn("warning: cannot read quota usage of {}: {}", m.address(), e.getMessage());
+                Eval.LOG.warn("cannot read quota usage of {}: {}", m.address(), e.getMessage());
                 return Status.DUNNO; // the delivery itself will tell; never reject on a guess
             }
             if (used < m.quotaBytes()) {
@@ -662,7 +662,7 @@ final class Checks {
         String text = Rbl.expand(p.rblTemplate, vars);
         if (text.length() < 4 || (text.charAt(0) != '4' && text.charAt(0) != '5') || !Character.isDigit(text.charAt(1))
                 || !Character.isDigit(text.charAt(2)) || text.charAt(3) != ' ') {
-            Eval.LOG.warn("warning: rbl response code configuration error: {}", text);
+            Eval.LOG.warn("rbl response code configuration error: {}", text);
             return ev.reject(450, "4.7.1", "Service unavailable");
         }
         String[] split = Eval.dsnSplit("4.7.1", text.substring(4));
@@ -703,7 +703,7 @@ final class Checks {
             try {
                 action = service.query(ev);
             } catch (IOException e) {
-                Eval.LOG.warn("warning: problem talking to server {}: {}", service.name(), e.getMessage());
+                Eval.LOG.warn("problem talking to server {}: {}", service.name(), e.getMessage());
                 return ev.rejectHard(Reply.of(451, "4.3.5", "Server configuration problem"));
             }
             return TableActions.apply(p, ev, service.name(), action, ctx.replyName(), ctx.replyClass(), ctx.defaultAcl());

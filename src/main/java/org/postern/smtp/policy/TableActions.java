@@ -112,14 +112,14 @@ final class TableActions {
             }
             case "PREPEND" -> {
                 if (!isHeader(text)) {
-                    Eval.LOG.warn("warning: access table {} entry \"{}\" requires header: text", table, Texts.safe(value));
+                    Eval.LOG.warn("access table {} entry \"{}\" requires header: text", table, Texts.safe(value));
                 } else if (transaction) {
                     ev.prepend.add(Texts.safe(text, 990));
                 }
                 return Status.DUNNO;
             }
             case "FILTER", "REDIRECT", "BCC" -> {
-                Eval.LOG.warn("warning: access table {}: action {} is not supported", table, word);
+                Eval.LOG.warn("access table {}: action {} is not supported", table, word);
                 throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), table + ": unsupported action " + word);
             }
             default -> {
@@ -134,18 +134,18 @@ final class TableActions {
             return ev.reject(code, d[0], prefix + (d[1].isEmpty() ? "Access denied" : d[1]));
         }
         if (value.indexOf(':') >= 0) {
-            Eval.LOG.warn("warning: access table {} has entry with lookup table: {}", table, Texts.safe(value));
+            Eval.LOG.warn("access table {} has entry with lookup table: {}", table, Texts.safe(value));
             throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), table + ": lookup table in result");
         }
         if (ev.recursion > MAX_RECURSION) {
-            Eval.LOG.warn("warning: access table {} entry {} causes unreasonable recursion", table, Texts.safe(value));
+            Eval.LOG.warn("access table {} entry {} causes unreasonable recursion", table, Texts.safe(value));
             throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), table + ": recursion");
         }
         List<?> compiled;
         try {
             compiled = p.compileRhs(value);
         } catch (IllegalArgumentException e) {
-            Eval.LOG.warn("warning: access table {}: {}", table, Texts.safe(e.getMessage()));
+            Eval.LOG.warn("access table {}: {}", table, Texts.safe(e.getMessage()));
             throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), table + ": " + e.getMessage());
         }
         if (compiled.isEmpty()) {

@@ -110,6 +110,14 @@ final class PolicyFixtures {
         public long usage(Address mailbox) {
             return usage.getOrDefault(mailbox.key(), 0L);
         }
+
+        @Override
+        public void addListener(DeliveryListener listener) {
+        }
+
+        @Override
+        public void removeListener(DeliveryListener listener) {
+        }
     }
 
     /** A zone in memory; names in {@code failing} raise a temporary failure. */

@@ -1,0 +1,132 @@
+package org.postern.smtp.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.postern.smtp.policy.PolicyFixtures.config;
+import static org.postern.smtp.policy.PolicyFixtures.facts;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postern.core.DnsResolver;
+import org.postern.core.config.Setting;
+import org.postern.dns.DnsjavaResolver;
+import org.postern.smtp.policy.PolicyFixtures.F;
+import org.postern.smtp.policy.PolicyFixtures.MemDirectory;
+import org.postern.smtp.policy.SmtpPolicy.Action;
+import org.postern.smtp.policy.SmtpPolicy.Decision;
+import org.postern.smtp.policy.SmtpPolicy.Stage;
+import org.postern.testkit.Dnsmasq;
+
+/** DNS-based restrictions over real sockets: a dnsmasq on loopback serving an RBL zone, and a resolver that never answers. */
+class RestrictionPolicyDnsTest {
+    private static Dnsmasq dns;
+    private static Dnsmasq.Silent silent;
+
+    final MemDirectory directory = new MemDirectory().domain("example.org").user("alice@example.org", null);
+
+    @BeforeAll
+    static void start() throws Exception {
+        dns = Dnsmasq.start(List.of("--local=/test/", "--local=/in-addr.arpa/", "--local-ttl=30",
+                // an RBL zone: 127.0.0.2 listed (with a reason), 127.0.0.3 listed with a code the filter ignores
+                "--host-record=2.0.0.127.zen.test,127.0.0.2", "--txt-record=2.0.0.127.zen.test,Listed: see https://zen.test/127.0.0.2",
+                "--host-record=3.0.0.127.zen.test,127.0.0.10",
+                "--host-record=spammer.test.dbl.test,127.0.1.2",
+                // forward and reverse names: 127.0.0.5 is mx.good.test both ways; 127.0.0.6 has a PTR that does not confirm
+                "--host-record=mx.good.test,127.0.0.5", "--mx-host=good.test,mx.good.test,10",
+                "--ptr-record=6.0.0.127.in-addr.arpa,liar.good.test"));
+        silent = new Dnsmasq.Silent();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (dns != null) {
+            dns.close();
+        }
+        if (silent != null) {
+            silent.close();
+        }
+    }
+
+    private static DnsResolver resolver(String server) {
+        return new DnsjavaResolver(DnsjavaResolver.parseServers(List.of(server)), Duration.ofMillis(300), 1, 100, Duration.ofMinutes(1), null);
+    }
+
+    private RestrictionPolicy policy(DnsResolver r, Setting<?> k, String v) {
+        Map<Setting<?>, String> m = new HashMap<>();
+        m.put(k, v);
+        return RestrictionPolicy.fromConfig(config(m), directory, null, r);
+    }
+
+    private static String rcpt(RestrictionPolicy p, F f) {
+        Decision d = p.check(Stage.RCPT, f.build());
+        return d.action() == Action.REJECT ? d.reply().oneLine() : d.action().name();
+    }
+
+    @Test
+    void rblClient() {
+        RestrictionPolicy p = policy(resolver(dns.server()), PolicySettings.CLIENT_RESTRICTIONS, "reject_rbl_client zen.test=127.0.0.[2..4]");
+        assertEquals("554 5.7.1 Service unavailable; Client host [127.0.0.2] blocked using zen.test; Listed: see https://zen.test/127.0.0.2",
+                rcpt(p, facts().ip("127.0.0.2").to("alice@example.org")));
+        assertEquals("CONTINUE", rcpt(p, facts().ip("127.0.0.3").to("alice@example.org")), "127.0.0.10 is outside the filter");
+        assertEquals("CONTINUE", rcpt(p, facts().ip("127.0.0.4").to("alice@example.org")), "not listed: NXDOMAIN");
+        RestrictionPolicy any = policy(resolver(dns.server()), PolicySettings.CLIENT_RESTRICTIONS, "reject_rbl_client zen.test");
+        assertTrue(rcpt(any, facts().ip("127.0.0.3").to("alice@example.org")).startsWith("554 5.7.1 Service unavailable; Client host [127.0.0.3] blocked using zen.test"));
+    }
+
+    @Test
+    void rblTimeoutIsTemporaryNeverAPass() {
+        RestrictionPolicy p = policy(resolver(silent.server()), PolicySettings.CLIENT_RESTRICTIONS, "reject_rbl_client zen.test");
+        String r = rcpt(p, facts().ip("127.0.0.2").to("alice@example.org"));
+        assertTrue(r.startsWith("450 4.7.1 "), r);
+        assertTrue(r.contains("zen.test"), r);
+        // a later permanent rejection still wins over the deferral
+        Map<Setting<?>, String> m = new HashMap<>();
+        m.put(PolicySettings.CLIENT_RESTRICTIONS, "reject_rbl_client zen.test");
+        m.put(PolicySettings.MYNETWORKS, "127.0.0.1/32"); // the test clients live in 127/8
+        RestrictionPolicy q = RestrictionPolicy.fromConfig(config(m), directory, null, resolver(silent.server()));
+        assertEquals("554 5.7.1 <x@elsewhere.test>: Relay access denied", rcpt(q, facts().ip("127.0.0.2").to("x@elsewhere.test")));
+    }
+
+    @Test
+    void rhsblSender() {
+        RestrictionPolicy p = policy(resolver(dns.server()), PolicySettings.SENDER_RESTRICTIONS, "reject_rhsbl_sender dbl.test");
+        assertEquals("554 5.7.1 Service unavailable; Sender address [spammer.test] blocked using dbl.test",
+                rcpt(p, facts().from("a@spammer.test").to("alice@example.org")));
+        assertEquals("CONTINUE", rcpt(p, facts().from("a@good.test").to("alice@example.org")));
+    }
+
+    @Test
+    void unknownHeloAndSenderDomain() {
+        DnsResolver r = resolver(dns.server());
+        RestrictionPolicy helo = policy(r, PolicySettings.HELO_RESTRICTIONS, "reject_unknown_helo_hostname");
+        assertEquals("CONTINUE", rcpt(helo, facts().helo("mx.good.test").to("alice@example.org")));
+        assertEquals("450 4.7.1 <nohost.test>: Helo command rejected: Host not found", rcpt(helo, facts().helo("nohost.test").to("alice@example.org")));
+        RestrictionPolicy sender = policy(r, PolicySettings.SENDER_RESTRICTIONS, "reject_unknown_sender_domain");
+        assertEquals("CONTINUE", rcpt(sender, facts().from("a@good.test").to("alice@example.org")));
+        assertEquals("450 4.1.8 <a@nodomain.test>: Sender address rejected: Domain not found",
+                rcpt(sender, facts().from("a@nodomain.test").to("alice@example.org")));
+
+        RestrictionPolicy dead = policy(resolver(silent.server()), PolicySettings.SENDER_RESTRICTIONS, "reject_unknown_sender_domain");
+        assertEquals("450 4.1.8 <a@good.test>: Sender address rejected: Domain not found", rcpt(dead, facts().from("a@good.test").to("alice@example.org")));
+    }
+
+    @Test
+    void clientIdentityForwardConfirmed() throws Exception {
+        DnsResolver r = resolver(dns.server());
+        assertEquals(new ClientIdentity("mx.good.test", "mx.good.test", false), ClientIdentity.lookup(r, InetAddress.getByName("127.0.0.5")));
+        assertEquals(new ClientIdentity("unknown", "liar.good.test", false), ClientIdentity.lookup(r, InetAddress.getByName("127.0.0.6")));
+        assertEquals(new ClientIdentity("unknown", "unknown", false), ClientIdentity.lookup(r, InetAddress.getByName("127.0.0.7")));
+        assertEquals(new ClientIdentity("unknown", "unknown", true), ClientIdentity.lookup(resolver(silent.server()), InetAddress.getByName("127.0.0.7")));
+
+        RestrictionPolicy p = policy(r, PolicySettings.CLIENT_RESTRICTIONS, "reject_unknown_client_hostname");
+        ClientIdentity liar = ClientIdentity.lookup(r, InetAddress.getByName("127.0.0.6"));
+        assertEquals("450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.6]",
+                rcpt(p, facts().ip("127.0.0.6").names(liar.name(), liar.reverseName(), liar.temporary()).to("alice@example.org")));
+    }
+}
