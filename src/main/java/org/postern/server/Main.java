@@ -5,6 +5,7 @@ import org.postern.server.cli.ConfigCommand;
 import org.postern.server.cli.InitCommand;
 import org.postern.server.cli.DirectoryCommands;
 import org.postern.server.cli.PwCommand;
+import org.postern.server.cli.QueueCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,6 +39,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new ConfigCommand());
         cl.addSubcommand(new PwCommand());
         DirectoryCommands.addTo(cl);
+        cl.addSubcommand(new QueueCommands());
         return cl;
     }
 
