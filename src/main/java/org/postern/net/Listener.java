@@ -168,11 +168,11 @@ public final class Listener implements AutoCloseable {
                 if (tcp != null) {
                     Socket s = tcp.accept();
                     String id = nextId();
-                    Thread.ofVirtual().name(options.name() + "-" + id).start(() -> serve(id, s, null));
+                    Thread.ofVirtual().name(id).start(() -> serve(id, s, null));
                 } else {
                     SocketChannel ch = unix.accept();
                     String id = nextId();
-                    Thread.ofVirtual().name(options.name() + "-" + id).start(() -> serve(id, null, ch));
+                    Thread.ofVirtual().name(id).start(() -> serve(id, null, ch));
                 }
                 handedOff = true;
             } catch (IOException e) {

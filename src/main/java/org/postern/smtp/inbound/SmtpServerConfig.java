@@ -1,0 +1,84 @@
+package org.postern.smtp.inbound;
+
+import java.time.Duration;
+import org.postern.codec.smtp.DataDecoder.BareNewline;
+import org.postern.core.config.Config;
+import org.postern.smtp.SmtpSettings;
+
+/**
+ * What one SMTP (or LMTP) session engine needs to know, read once from the config.
+ *
+ * @param listener          service name in logs and policy facts ("smtp", "submission", "lmtp")
+ * @param lmtp              speak LMTP (RFC 2033): LHLO, one reply per recipient after DATA
+ * @param myhostname        our name in the banner, replies and Received headers
+ * @param banner            the text after 220
+ * @param timeout           per-command read timeout
+ * @param heloRequired      HELO/EHLO before MAIL
+ * @param softErrorLimit    errors before replies are delayed by {@code errorSleep}
+ * @param hardErrorLimit    errors before disconnect
+ * @param errorSleep        delay per error reply past the soft limit
+ * @param recipientLimit    recipients per message
+ * @param messageSizeLimit  bytes per message
+ * @param lineLengthLimit   longest command line
+ * @param disableVrfy       VRFY answers 502
+ * @param smtputf8          offer SMTPUTF8
+ * @param bareNewline       bare CR/LF handling in DATA
+ * @param tlsLevel          none, may or encrypt
+ * @param tlsReceivedHeader TLS details in the Received header
+ * @param peernameLookup    reverse/forward DNS of the client at connect
+ */
+public record SmtpServerConfig(String listener, boolean lmtp, String myhostname, String banner, Duration timeout,
+                               boolean heloRequired, int softErrorLimit, int hardErrorLimit, Duration errorSleep,
+                               int recipientLimit, long messageSizeLimit, int lineLengthLimit, boolean disableVrfy,
+                               boolean smtputf8, BareNewline bareNewline, TlsLevel tlsLevel, boolean tlsReceivedHeader,
+                               boolean peernameLookup) {
+
+    /** smtpd_tls_security_level. */
+    public enum TlsLevel { NONE, MAY, ENCRYPT }
+
+    public SmtpServerConfig {
+        if (lineLengthLimit < 512) {
+            throw new IllegalArgumentException("line_length_limit must be at least 512 (RFC 5321 §4.5.3.1.4)");
+        }
+        if (hardErrorLimit < 1 || recipientLimit < 1) {
+            throw new IllegalArgumentException("smtpd_hard_error_limit and smtpd_recipient_limit must be positive");
+        }
+    }
+
+    /** The [smtpd] settings for the inbound SMTP listener. */
+    public static SmtpServerConfig from(Config c, String listener, String myhostname) {
+        return new SmtpServerConfig(listener, false, myhostname,
+                c.get(SmtpSettings.SMTPD_BANNER).replace("$myhostname", myhostname).replace("${myhostname}", myhostname),
+                c.get(SmtpSettings.SMTPD_TIMEOUT), c.get(SmtpSettings.SMTPD_HELO_REQUIRED),
+                c.get(SmtpSettings.SMTPD_SOFT_ERROR_LIMIT), c.get(SmtpSettings.SMTPD_HARD_ERROR_LIMIT),
+                c.get(SmtpSettings.SMTPD_ERROR_SLEEP_TIME), c.get(SmtpSettings.SMTPD_RECIPIENT_LIMIT),
+                c.get(SmtpSettings.MESSAGE_SIZE_LIMIT), c.get(SmtpSettings.LINE_LENGTH_LIMIT),
+                c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
+                bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)),
+                TlsLevel.valueOf(c.get(SmtpSettings.SMTPD_TLS_SECURITY_LEVEL).toUpperCase(java.util.Locale.ROOT)),
+                c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP));
+    }
+
+    /** The same engine as an LMTP server (no HELO requirement, no TLS, no peer name lookup). */
+    public static SmtpServerConfig lmtp(Config c, String myhostname) {
+        SmtpServerConfig s = from(c, "lmtp", myhostname);
+        return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), false,
+                s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), s.messageSizeLimit(),
+                s.lineLengthLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
+    }
+
+    static BareNewline bareNewline(String v) {
+        return switch (v) {
+            case "yes" -> BareNewline.REJECT;
+            case "no" -> BareNewline.KEEP;
+            default -> BareNewline.NORMALIZE;
+        };
+    }
+
+    /** A copy with other limits (tests, per-listener overrides). */
+    public SmtpServerConfig withErrorLimits(int soft, int hard, Duration sleep) {
+        return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, soft, hard, sleep,
+                recipientLimit, messageSizeLimit, lineLengthLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
+                tlsReceivedHeader, peernameLookup);
+    }
+}

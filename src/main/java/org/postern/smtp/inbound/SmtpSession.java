@@ -1,0 +1,887 @@
+package org.postern.smtp.inbound;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+import org.postern.codec.smtp.DataDecoder;
+import org.postern.codec.smtp.MailFrom;
+import org.postern.codec.smtp.RcptTo;
+import org.postern.codec.smtp.ReplyEncoder;
+import org.postern.codec.smtp.SmtpArguments;
+import org.postern.codec.smtp.SmtpCommand;
+import org.postern.codec.smtp.SmtpCommand.Verb;
+import org.postern.codec.smtp.SmtpSyntaxException;
+import org.postern.core.Envelope;
+import org.postern.core.Reply;
+import org.postern.core.Texts;
+import org.postern.net.CloseCause;
+import org.postern.net.Connection;
+import org.postern.net.LineReader;
+import org.postern.net.tls.TlsContext;
+import org.postern.smtp.policy.SmtpPolicy;
+import org.postern.smtp.policy.SmtpPolicy.Decision;
+import org.postern.smtp.policy.SmtpPolicy.Stage;
+import org.slf4j.Logger;
+
+/**
+ * One SMTP or LMTP conversation (DESIGN §4.5): an explicit input {@link Mode}, one handler per
+ * command with guard clauses first, and a plain blocking read loop on the connection's virtual thread.
+ */
+final class SmtpSession {
+
+    /** What the next input is. */
+    sealed interface Mode permits Command, Data, Bdat, Done {
+    }
+
+    /** Reading command lines. */
+    record Command() implements Mode {
+    }
+
+    /** Reading DATA content up to CRLF.CRLF. */
+    record Data() implements Mode {
+    }
+
+    /** Reading a BDAT chunk of {@code size} bytes; {@code error} is the reply when the chunk is to be discarded. */
+    record Bdat(long size, boolean last, Reply error) implements Mode {
+    }
+
+    /** The conversation is over. */
+    record Done(CloseCause cause) implements Mode {
+    }
+
+    private static final Mode COMMAND = new Command();
+
+    /** One mail transaction, from MAIL to the end of data or RSET. */
+    private static final class Transaction {
+        final MailFrom mail;
+        final List<Envelope.Recipient> recipients = new ArrayList<>();
+        final List<String> prepend = new ArrayList<>();
+        MessageReceiver.Spool spool;
+        boolean hold;
+        boolean discard;
+        boolean chunking;      // BDAT used
+        boolean headerWritten; // prepend + Received written
+        long bdatSize;
+        boolean bdatFailed;
+        int rejectedRcpts;
+
+        Transaction(MailFrom mail) {
+            this.mail = mail;
+        }
+    }
+
+    private final SmtpServerConfig cfg;
+    private final Connection conn;
+    private final SmtpPolicy policy;
+    private final MessageReceiver receiver;
+    private final Logger log;
+    private final ClientName name;
+
+    private Mode mode = COMMAND;
+    private String helo;
+    private boolean esmtp;
+    private Transaction tx;
+    private int errors;
+    private boolean unauthPipelining;
+    private String lastCommand = "CONNECT";
+    private Reply connectReject;
+    private final List<String> sessionPrepend = new ArrayList<>();
+    /** Disconnect summary: command name -> {ok, total}, in Postfix's order. */
+    private final Map<String, int[]> counts = new LinkedHashMap<>();
+
+    SmtpSession(SmtpServerConfig cfg, Connection conn, SmtpPolicy policy, MessageReceiver receiver, ClientName name, Logger log) {
+        this.cfg = cfg;
+        this.conn = conn;
+        this.policy = policy;
+        this.receiver = receiver;
+        this.name = name;
+        this.log = log;
+        for (String k : new String[] {"helo", "ehlo", "lhlo", "starttls", "auth", "mail", "rcpt", "data", "bdat", "rset",
+                "noop", "vrfy", "etrn", "quit", "unknown"}) {
+            counts.put(k, new int[2]);
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    CloseCause run() throws IOException {
+        try {
+            conn.setTimeout(cfg.timeout());
+            log.info("connect from {}", client());
+            greet();
+            while (!(mode instanceof Done)) {
+                mode = switch (mode) {
+                    case Command c -> command();
+                    case Data d -> data();
+                    case Bdat b -> bdat(b);
+                    case Done d -> d;
+                };
+            }
+            return ((Done) mode).cause();
+        } catch (SocketTimeoutException e) {
+            log.info("timeout after {} from {}", lastCommand, client());
+            sendQuietly(Reply.of(421, "4.4.2", cfg.myhostname() + " Error: timeout exceeded"));
+            return CloseCause.TIMEOUT;
+        } catch (SSLException e) {
+            log.info("lost connection after {} from {}: TLS: {}", lastCommand, client(), Texts.safe(e.getMessage(), 200));
+            return CloseCause.TLS_FAILURE;
+        } catch (EOFException e) {
+            log.info("lost connection after {} from {}", lastCommand, client());
+            return CloseCause.EOF;
+        } catch (IOException e) {
+            if (conn.isClosed()) {
+                return CloseCause.SHUTDOWN;
+            }
+            log.info("lost connection after {} from {}", lastCommand, client());
+            return CloseCause.IO_ERROR;
+        } finally {
+            abortTransaction();
+            log.info("disconnect from {}{}", client(), summary());
+        }
+    }
+
+    private void greet() throws IOException {
+        Decision d = policy.check(Stage.CONNECT, facts(null));
+        sessionPrepend.addAll(d.prepend());
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            connectReject = d.reply();
+            logReject("CONNECT", d.reply());
+        }
+        send(new Reply(220, null, List.of(cfg.banner())));
+        conn.flush();
+    }
+
+    private Mode command() throws IOException {
+        LineReader r = conn.reader();
+        if (!hasCompleteLine(r)) {
+            conn.flush(); // RFC 2920: replies may be held back only while more commands are waiting
+        }
+        LineReader.Line line = r.readLine(cfg.lineLengthLimit());
+        if (line == null || line.ending() == LineReader.Ending.EOF) {
+            throw new EOFException();
+        }
+        if (line.tooLong()) {
+            count("unknown", false);
+            return error(Reply.of(500, "5.5.2", "Error: line too long"));
+        }
+        if (line.ending() == LineReader.Ending.BARE_LF && cfg.bareNewline() == DataDecoder.BareNewline.REJECT) {
+            log.info("disconnect: bare <LF> received from {} after {}", client(), lastCommand);
+            send(Reply.of(521, "5.5.2", cfg.myhostname() + " Error: bare <LF> received"));
+            return new Done(CloseCause.PROTOCOL);
+        }
+        String text;
+        try {
+            text = line.utf8();
+        } catch (CharacterCodingException e) {
+            count("unknown", false);
+            return error(Reply.of(500, "5.5.2", "Error: bad UTF-8 syntax"));
+        }
+        if (line.bareCr() || hasControl(text)) {
+            count("unknown", false);
+            return error(Reply.of(500, "5.5.2", "Error: bad syntax"));
+        }
+        SmtpCommand cmd = SmtpCommand.parse(text);
+        if (!cmd.known() || !allowedInDialect(cmd.verb())) {
+            lastCommand = "UNKNOWN";
+            count("unknown", false);
+            log.debug("unknown command from {}: {}", client(), Texts.safe(cmd.verbText(), 16));
+            return error(Reply.of(502, "5.5.2", "Error: command not recognized"));
+        }
+        Verb v = cmd.verb();
+        lastCommand = v.name();
+        checkPipelining(v);
+        if (connectReject != null && v != Verb.QUIT && v != Verb.NOOP && v != Verb.RSET) {
+            count(v.logName(), false);
+            return error(connectReject);
+        }
+        return switch (v) {
+            case HELO, EHLO, LHLO -> hello(cmd);
+            case MAIL -> mail(cmd);
+            case RCPT -> rcpt(cmd);
+            case DATA -> dataCommand(cmd);
+            case BDAT -> bdatCommand(cmd);
+            case RSET -> rset(cmd);
+            case NOOP -> noop();
+            case QUIT -> quit();
+            case HELP -> help();
+            case VRFY -> vrfy(cmd);
+            case STARTTLS -> startTls(cmd);
+            case AUTH -> {
+                count("auth", false);
+                yield error(Reply.of(503, "5.5.1", "Error: authentication not enabled"));
+            }
+            case EXPN, ETRN -> {
+                count("unknown", false);
+                yield error(Reply.of(502, "5.5.2", "Error: command not recognized"));
+            }
+        };
+    }
+
+    private boolean allowedInDialect(Verb v) {
+        if (cfg.lmtp()) {
+            return v != Verb.HELO && v != Verb.EHLO && v != Verb.STARTTLS;
+        }
+        return v != Verb.LHLO;
+    }
+
+    private static boolean hasCompleteLine(LineReader r) {
+        byte[] b = r.buffer();
+        int end = r.position() + r.buffered();
+        for (int i = r.position(); i < end; i++) {
+            if (b[i] == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < 32 && c != '\t') || c == 127) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * RFC 2920 §3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP end a command group (also STARTTLS,
+     * RFC 3207 §4.2, and HELO); and a client that did not see our PIPELINING keyword (no EHLO) must
+     * not pipeline at all. Input already waiting at such a point is improper pipelining
+     * (Postfix's reject_unauth_pipelining flag); the policy decides what to do with it.
+     */
+    private void checkPipelining(Verb v) {
+        if (unauthPipelining || conn.reader().buffered() == 0) {
+            return;
+        }
+        boolean last = switch (v) {
+            case EHLO, HELO, LHLO, DATA, VRFY, EXPN, NOOP, STARTTLS, QUIT -> true;
+            default -> false;
+        };
+        if (last || !esmtp) {
+            unauthPipelining = true;
+            String ahead = new String(conn.reader().peek(100), StandardCharsets.ISO_8859_1);
+            log.info("improper command pipelining after {} from {}: {}", v.name(), client(), Texts.safe(ahead, 100));
+        }
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    private Mode hello(SmtpCommand cmd) throws IOException {
+        String verb = cmd.verb().logName();
+        if (!cmd.hasArgument()) {
+            count(verb, false);
+            return error(Reply.of(501, "5.5.4", "Syntax: " + cmd.verb().name() + " hostname"));
+        }
+        String arg = cmd.argument();
+        if (!validHelo(arg)) {
+            count(verb, false);
+            return error(Reply.of(501, "5.5.2", "<" + Texts.safe(arg, 100) + ">: Helo command rejected: Invalid name"));
+        }
+        abortTransaction(); // RFC 5321 §4.1.4: EHLO/HELO reset the transaction
+        String previous = helo;
+        helo = arg;
+        esmtp = cmd.verb() != Verb.HELO;
+        Decision d = policy.check(Stage.HELO, facts(null));
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            helo = previous;
+            count(verb, false);
+            logReject("HELO", d.reply());
+            return error(d.reply());
+        }
+        sessionPrepend.addAll(d.prepend());
+        count(verb, true);
+        if (cmd.verb() == Verb.HELO) {
+            return reply(new Reply(250, null, List.of(cfg.myhostname())));
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(cfg.myhostname());
+        lines.add("PIPELINING");
+        lines.add("SIZE " + cfg.messageSizeLimit());
+        if (!cfg.disableVrfy()) {
+            lines.add("VRFY");
+        }
+        if (offerStartTls()) {
+            lines.add("STARTTLS");
+        }
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.add("8BITMIME");
+        lines.add("DSN");
+        if (cfg.smtputf8()) {
+            lines.add("SMTPUTF8");
+        }
+        lines.add("CHUNKING");
+        return reply(new Reply(250, null, lines));
+    }
+
+    /** A HELO name we are willing to put into a log line and a header: printable ASCII, one word, bounded. */
+    static boolean validHelo(String s) {
+        if (s.isEmpty() || s.length() > 255) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c > '~' || c == '(' || c == ')' || c == '<' || c == '>' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean offerStartTls() {
+        return cfg.tlsLevel() != SmtpServerConfig.TlsLevel.NONE && conn.canStartTls();
+    }
+
+    private Mode mail(SmtpCommand cmd) throws IOException {
+        if (cfg.heloRequired() && helo == null) {
+            count("mail", false);
+            return error(Reply.of(503, "5.5.1", "Error: send HELO/EHLO first"));
+        }
+        if (cfg.tlsLevel() == SmtpServerConfig.TlsLevel.ENCRYPT && !conn.isTls()) {
+            count("mail", false);
+            return error(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
+        }
+        if (tx != null) {
+            count("mail", false);
+            return error(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
+        }
+        MailFrom m;
+        try {
+            m = SmtpArguments.parseMail(cmd.argument(), cfg.smtputf8());
+        } catch (SmtpSyntaxException e) {
+            count("mail", false);
+            return error(e.reply());
+        }
+        if (m.smtputf8() && !cfg.smtputf8()) {
+            count("mail", false);
+            return error(Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8"));
+        }
+        if (m.auth() != null) {
+            count("mail", false);
+            return error(Reply.of(555, "5.5.4", "Unsupported option: AUTH"));
+        }
+        if (m.size() != null && m.size() > cfg.messageSizeLimit()) {
+            count("mail", false);
+            return error(Reply.of(552, "5.3.4", "Message size exceeds fixed limit"));
+        }
+        tx = new Transaction(m);
+        Decision d = policy.check(Stage.MAIL, facts(null));
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            logReject("MAIL", d.reply());
+            tx = null;
+            count("mail", false);
+            return error(d.reply());
+        }
+        apply(d);
+        count("mail", true);
+        return reply(Reply.of(250, "2.1.0", "Ok"));
+    }
+
+    private Mode rcpt(SmtpCommand cmd) throws IOException {
+        if (tx == null) {
+            count("rcpt", false);
+            return error(Reply.of(503, "5.5.1", "Error: need MAIL command"));
+        }
+        if (tx.recipients.size() >= cfg.recipientLimit()) {
+            count("rcpt", false);
+            return error(Reply.of(452, "4.5.3", "Error: too many recipients"));
+        }
+        RcptTo r;
+        try {
+            r = SmtpArguments.parseRcpt(cmd.argument(), tx.mail.smtputf8(), cfg.myhostname());
+        } catch (SmtpSyntaxException e) {
+            count("rcpt", false);
+            return error(e.reply());
+        }
+        Decision d = policy.check(Stage.RCPT, facts(r.recipient().toString()));
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            logReject("RCPT", d.reply(), r.recipient().toString());
+            tx.rejectedRcpts++;
+            count("rcpt", false);
+            return error(d.reply());
+        }
+        if (tx.spool == null) {
+            try {
+                tx.spool = receiver.begin();
+            } catch (IOException e) {
+                log.warn("queue file write error for {}: {}", client(), e.toString());
+                count("rcpt", false);
+                return error(Reply.of(451, "4.3.0", "Error: queue file write error"));
+            }
+            log.info("{}: client={}", tx.spool.id(), client());
+        }
+        apply(d);
+        tx.recipients.add(new Envelope.Recipient(r.recipient(), r.notifyOn(), r.orcpt()));
+        count("rcpt", true);
+        return reply(Reply.of(250, "2.1.5", "Ok"));
+    }
+
+    private Mode dataCommand(SmtpCommand cmd) throws IOException {
+        if (cmd.hasArgument()) {
+            count("data", false);
+            return error(Reply.of(501, "5.5.4", "Syntax: DATA"));
+        }
+        Reply guard = transactionGuard();
+        if (guard != null) {
+            count("data", false);
+            return error(guard);
+        }
+        if (tx.chunking) {
+            count("data", false);
+            return error(Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one transaction"));
+        }
+        if ("BINARYMIME".equals(tx.mail.body())) {
+            count("data", false);
+            return error(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
+        }
+        Decision d = policy.check(Stage.DATA, facts(null));
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            logReject("DATA", d.reply());
+            count("data", false);
+            return error(d.reply());
+        }
+        apply(d);
+        writeTraceHeaders();
+        send(Reply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
+        conn.flush();
+        return new Data();
+    }
+
+    /** Common DATA/BDAT preconditions. */
+    private Reply transactionGuard() {
+        if (tx == null) {
+            return Reply.of(503, "5.5.1", "Error: need MAIL command");
+        }
+        if (tx.recipients.isEmpty()) {
+            return tx.rejectedRcpts > 0 ? Reply.of(554, "5.5.1", "Error: no valid recipients")
+                    : Reply.of(503, "5.5.1", "Error: need RCPT command");
+        }
+        return null;
+    }
+
+    private Mode data() throws IOException {
+        Transaction t = tx;
+        lastCommand = "DATA";
+        DataDecoder dec = new DataDecoder(t.spool.body(), cfg.messageSizeLimit(), cfg.bareNewline());
+        LineReader r = conn.reader();
+        boolean writeFailed = false;
+        while (!dec.done()) {
+            int n = fillFlushing(r);
+            if (n < 0) {
+                log.info("lost connection after DATA ({} bytes) from {}", dec.size(), client());
+                throw new EOFException();
+            }
+            try {
+                r.consume(dec.feed(r.buffer(), r.position(), n));
+            } catch (IOException e) {
+                if (!writeFailed) {
+                    log.warn("{}: queue file write error: {}", t.spool.id(), e.toString());
+                }
+                writeFailed = true;
+                // keep reading to the end of data so the dialogue stays in step
+                dec = new DataDecoder(OutputStream.nullOutputStream(), cfg.messageSizeLimit(), cfg.bareNewline());
+            }
+        }
+        lastCommand = "END-OF-MESSAGE";
+        if (writeFailed) {
+            return endMessage(Reply.of(451, "4.3.0", "Error: queue file write error"));
+        }
+        if ((dec.sawBareLf() || dec.sawBareCr()) && cfg.bareNewline() == DataDecoder.BareNewline.REJECT) {
+            return endMessage(Reply.of(550, "5.5.2", "Error: bare " + (dec.sawBareLf() ? "<LF>" : "<CR>") + " received"));
+        }
+        if (dec.overLimit()) {
+            return endMessage(Reply.of(552, "5.3.4", "Error: message file too big"));
+        }
+        return finishMessage("data");
+    }
+
+    /** Reads more input, flushing pending replies first when nothing is buffered. */
+    private int fillFlushing(LineReader r) throws IOException {
+        if (r.buffered() == 0) {
+            conn.flush();
+        }
+        return r.fill();
+    }
+
+    private Mode bdatCommand(SmtpCommand cmd) throws IOException {
+        String[] a = cmd.argument().split(" ", -1);
+        long size;
+        boolean last;
+        try {
+            if (a.length < 1 || a.length > 2 || a[0].isEmpty() || a[0].length() > 18 || !a[0].chars().allMatch(Character::isDigit)
+                    || (a.length == 2 && !a[1].equalsIgnoreCase("LAST"))) {
+                throw new NumberFormatException();
+            }
+            size = Long.parseLong(a[0]);
+            last = a.length == 2;
+        } catch (NumberFormatException e) {
+            count("bdat", false);
+            // the chunk length is unknown: we cannot find the next command, so end the session
+            send(Reply.of(501, "5.5.4", "Syntax: BDAT count [LAST]"));
+            return new Done(CloseCause.PROTOCOL);
+        }
+        Reply guard = transactionGuard();
+        if (guard == null && tx.bdatFailed) {
+            guard = Reply.of(503, "5.5.1", "Error: this message was already refused; send RSET");
+        }
+        if (guard == null && !tx.chunking && tx.headerWritten) {
+            guard = Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one transaction");
+        }
+        if (guard == null && !tx.chunking) {
+            Decision d = policy.check(Stage.DATA, facts(null));
+            if (d.action() == SmtpPolicy.Action.REJECT) {
+                logReject("BDAT", d.reply());
+                guard = d.reply();
+            } else {
+                apply(d);
+                tx.chunking = true;
+                writeTraceHeaders();
+            }
+        }
+        return new Bdat(size, last, guard);
+    }
+
+    private Mode bdat(Bdat b) throws IOException {
+        LineReader r = conn.reader();
+        long left = b.size();
+        Transaction t = tx;
+        boolean write = b.error() == null;
+        OutputStream out = write ? t.spool.body() : OutputStream.nullOutputStream();
+        long room = write ? Math.max(0, cfg.messageSizeLimit() - t.bdatSize) : 0;
+        boolean writeFailed = false;
+        while (left > 0) {
+            int n = fillFlushing(r);
+            if (n < 0) {
+                log.info("lost connection after BDAT ({} bytes) from {}", b.size() - left, client());
+                throw new EOFException();
+            }
+            int k = (int) Math.min(n, left);
+            int w = (int) Math.min(k, room);
+            if (w > 0 && !writeFailed) {
+                try {
+                    out.write(r.buffer(), r.position(), w);
+                } catch (IOException e) {
+                    log.warn("{}: queue file write error: {}", t.spool.id(), e.toString());
+                    writeFailed = true;
+                }
+                room -= w;
+            }
+            r.consume(k);
+            left -= k;
+        }
+        lastCommand = "BDAT";
+        if (!write) {
+            count("bdat", false);
+            return error(b.error());
+        }
+        t.bdatSize += b.size();
+        if (writeFailed || t.bdatSize > cfg.messageSizeLimit()) {
+            // RFC 3030 §4.2: after a failed chunk the transaction is over; the client sends RSET
+            Reply fail = writeFailed ? Reply.of(451, "4.3.0", "Error: queue file write error")
+                    : Reply.of(552, "5.3.4", "Error: message file too big");
+            t.bdatFailed = true; // the spool is discarded at RSET / the next MAIL attempt / disconnect
+            count("bdat", false);
+            return error(fail);
+        }
+        if (!b.last()) {
+            count("bdat", true);
+            return reply(Reply.of(250, "2.0.0", "Ok: " + b.size() + " bytes"));
+        }
+        lastCommand = "END-OF-MESSAGE";
+        return finishMessage("bdat");
+    }
+
+    /** Policy END_OF_DATA, then commit/deliver and reply (one reply, or one per recipient for LMTP). */
+    private Mode finishMessage(String verb) throws IOException {
+        Transaction t = tx;
+        Decision d = policy.check(Stage.END_OF_DATA, facts(null));
+        if (d.action() == SmtpPolicy.Action.REJECT) {
+            logReject("END-OF-MESSAGE", d.reply());
+            count(verb, false);
+            return endMessage(d.reply());
+        }
+        apply(d);
+        if (t.discard) {
+            log.info("{}: discard: END-OF-MESSAGE from {}: {}", t.spool.id(), client(), "message discarded by policy");
+            String id = t.spool.id();
+            int replies = cfg.lmtp() ? t.recipients.size() : 1;
+            abortTransaction();
+            count(verb, true);
+            for (int i = 1; i < replies; i++) {
+                send(Reply.of(250, "2.0.0", "Ok: queued as " + id));
+            }
+            return reply(Reply.of(250, "2.0.0", "Ok: queued as " + id));
+        }
+        Envelope env = new Envelope(t.mail.sender(), t.recipients, t.mail.ret(), t.mail.envid(),
+                t.mail.body() == null ? "7BIT" : t.mail.body(), t.mail.smtputf8(), envelopeClient(), Instant.now(), t.hold);
+        List<Reply> replies;
+        try {
+            replies = t.spool.finish(env);
+        } catch (IOException e) {
+            log.warn("{}: queue file write error: {}", t.spool.id(), e.toString());
+            count(verb, false);
+            return endMessage(Reply.of(451, "4.3.0", "Error: queue file write error"));
+        } finally {
+            t.spool.close();
+            tx = null;
+        }
+        count(verb, true);
+        for (int i = 0; i < replies.size() - 1; i++) {
+            send(replies.get(i));
+        }
+        return reply(replies.getLast());
+    }
+
+    /** Ends a transaction with an error reply (message not accepted). */
+    private Mode endMessage(Reply r) throws IOException {
+        int replies = 1;
+        if (tx != null && tx.spool != null) {
+            log.info("{}: reject: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", tx.spool.id(), client(),
+                    r.oneLine(), tx.mail.senderText(), protocol(), helo == null ? "" : helo);
+            if (cfg.lmtp()) {
+                replies = tx.recipients.size(); // RFC 2033 §4.2: one reply per accepted recipient
+            }
+        }
+        abortTransaction();
+        for (int i = 1; i < replies; i++) {
+            send(r);
+        }
+        return error(r);
+    }
+
+    private void writeTraceHeaders() throws IOException {
+        Transaction t = tx;
+        StringBuilder sb = new StringBuilder();
+        for (String h : sessionPrepend) {
+            sb.append(h).append("\r\n");
+        }
+        for (String h : t.prepend) {
+            sb.append(h).append("\r\n");
+        }
+        String tls = conn.isTls() && cfg.tlsReceivedHeader() ? TlsContext.describe(conn.tlsSession()) : null;
+        sb.append(ReceivedHeader.build(helo, name.verified(), conn.remoteAddress(), tls, cfg.myhostname(), protocol(),
+                t.spool.id(), t.recipients.size() == 1 ? t.recipients.getFirst().address().toString() : null,
+                ZonedDateTime.now()));
+        t.spool.body().write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        t.headerWritten = true;
+    }
+
+    private Mode rset(SmtpCommand cmd) throws IOException {
+        if (cmd.hasArgument()) {
+            count("rset", false);
+            return error(Reply.of(501, "5.5.4", "Syntax: RSET"));
+        }
+        abortTransaction();
+        count("rset", true);
+        return reply(Reply.of(250, "2.0.0", "Ok"));
+    }
+
+    private Mode noop() throws IOException {
+        count("noop", true);
+        return reply(Reply.of(250, "2.0.0", "Ok"));
+    }
+
+    private Mode quit() throws IOException {
+        count("quit", true);
+        send(Reply.of(221, "2.0.0", "Bye"));
+        conn.flush();
+        return new Done(CloseCause.CLIENT_QUIT);
+    }
+
+    private Mode help() throws IOException {
+        return reply(Reply.of(214, "2.0.0", "Commands: " + (cfg.lmtp() ? "LHLO" : "HELO EHLO")
+                + " MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY" + (offerStartTls() ? " STARTTLS" : "")));
+    }
+
+    private Mode vrfy(SmtpCommand cmd) throws IOException {
+        if (cfg.disableVrfy()) {
+            count("vrfy", false);
+            return error(Reply.of(502, "5.5.1", "VRFY command is disabled"));
+        }
+        if (!cmd.hasArgument()) {
+            count("vrfy", false);
+            return error(Reply.of(501, "5.5.4", "Syntax: VRFY address"));
+        }
+        // RFC 5321 §3.5.3: 252 without revealing whether the mailbox exists
+        count("vrfy", true);
+        return reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+    }
+
+    private Mode startTls(SmtpCommand cmd) throws IOException {
+        if (cmd.hasArgument()) {
+            count("starttls", false);
+            return error(Reply.of(501, "5.5.4", "Syntax: STARTTLS"));
+        }
+        if (conn.isTls()) {
+            count("starttls", false);
+            return error(Reply.of(554, "5.5.1", "Error: TLS already active"));
+        }
+        if (!offerStartTls()) {
+            count("starttls", false);
+            return error(Reply.of(502, "5.5.1", "Error: command not implemented"));
+        }
+        send(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        conn.flush();
+        int discarded = conn.startTls();
+        if (discarded > 0) {
+            log.info("{} bytes of plaintext pipelined after STARTTLS from {} discarded", discarded, client());
+        }
+        count("starttls", true);
+        log.info("Anonymous TLS connection established from {}: {}", client(), TlsContext.describe(conn.tlsSession()));
+        // RFC 3207 §4.2: forget everything learnt before TLS; the client must EHLO again
+        abortTransaction();
+        helo = null;
+        esmtp = false;
+        return COMMAND;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void apply(Decision d) {
+        if (tx == null) {
+            return;
+        }
+        tx.prepend.addAll(d.prepend());
+        if (d.action() == SmtpPolicy.Action.HOLD) {
+            tx.hold = true;
+        } else if (d.action() == SmtpPolicy.Action.DISCARD) {
+            tx.discard = true;
+        }
+    }
+
+    private void abortTransaction() {
+        if (tx != null && tx.spool != null) {
+            tx.spool.close();
+        }
+        tx = null;
+    }
+
+    private SmtpPolicy.Facts facts(String recipient) {
+        return new SmtpPolicy.Facts(cfg.listener(), conn.remoteAddress(), name.verified(), name.reverse(), name.temporary(),
+                helo, esmtp ? "ESMTP" : "SMTP", tx == null ? null : tx.mail.senderText(), recipient,
+                tx == null ? 0 : tx.recipients.size(), null, conn.isTls(), unauthPipelining);
+    }
+
+    /** Protocol for logs and Received: SMTP, ESMTP, ESMTPS, LMTP. */
+    private String protocol() {
+        if (cfg.lmtp()) {
+            return "LMTP";
+        }
+        if (!esmtp) {
+            return "SMTP";
+        }
+        return conn.isTls() ? "ESMTPS" : "ESMTP";
+    }
+
+    private Envelope.Client envelopeClient() {
+        return new Envelope.Client(conn.remoteAddress(), name.verified(), helo, protocol(),
+                conn.isTls() ? TlsContext.describe(conn.tlsSession()) : null, null);
+    }
+
+    /** Postfix's {@code host[ip]}. */
+    private String client() {
+        InetAddress ip = conn.remoteAddress();
+        return name.verified() + "[" + (ip == null ? "unknown" : ip.getHostAddress()) + "]";
+    }
+
+    private void logReject(String stage, Reply r) {
+        logReject(stage, r, null);
+    }
+
+    /** Exactly Postfix's shape, so fail2ban filters written for Postfix match. */
+    private void logReject(String stage, Reply r, String rcpt) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(tx != null && tx.spool != null ? tx.spool.id() : "NOQUEUE").append(": reject: ").append(stage)
+                .append(" from ").append(client()).append(": ").append(Texts.safe(r.oneLine(), 400)).append(';');
+        if (tx != null) {
+            sb.append(" from=<").append(Texts.safe(tx.mail.senderText(), 320)).append('>');
+        }
+        if (rcpt != null) {
+            sb.append(" to=<").append(Texts.safe(rcpt, 320)).append('>');
+        }
+        sb.append(" proto=").append(esmtp ? (cfg.lmtp() ? "LMTP" : "ESMTP") : "SMTP");
+        if (helo != null) {
+            sb.append(" helo=<").append(helo).append('>');
+        }
+        log.info("{}", sb);
+    }
+
+    private void count(String cmd, boolean ok) {
+        int[] c = counts.get(cmd);
+        c[1]++;
+        if (ok) {
+            c[0]++;
+        }
+    }
+
+    /** " ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4". */
+    private String summary() {
+        StringBuilder sb = new StringBuilder();
+        int ok = 0;
+        int total = 0;
+        for (var e : counts.entrySet()) {
+            int[] c = e.getValue();
+            if (c[1] == 0) {
+                continue;
+            }
+            ok += c[0];
+            total += c[1];
+            sb.append(' ').append(e.getKey()).append('=').append(c[0] == c[1] ? String.valueOf(c[0]) : c[0] + "/" + c[1]);
+        }
+        sb.append(" commands=").append(ok == total ? String.valueOf(ok) : ok + "/" + total);
+        return sb.toString();
+    }
+
+    private Mode reply(Reply r) throws IOException {
+        send(r);
+        return COMMAND;
+    }
+
+    /** An error reply: counted; delayed past the soft limit; disconnect at the hard limit. */
+    private Mode error(Reply r) throws IOException {
+        errors++;
+        if (errors >= cfg.hardErrorLimit()) {
+            send(r);
+            log.info("too many errors after {} from {}", lastCommand, client());
+            send(Reply.of(421, "4.7.0", cfg.myhostname() + " Error: too many errors"));
+            conn.flush();
+            return new Done(CloseCause.PROTOCOL);
+        }
+        if (errors >= cfg.softErrorLimit() && !cfg.errorSleep().isZero()) {
+            conn.flush();
+            try {
+                Thread.sleep(cfg.errorSleep());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        send(r);
+        return COMMAND;
+    }
+
+    private void send(Reply r) throws IOException {
+        conn.write(ReplyEncoder.bytes(r));
+    }
+
+    private void sendQuietly(Reply r) {
+        try {
+            send(r);
+            conn.flush();
+        } catch (IOException e) {
+            // the client is gone
+        }
+    }
+}
