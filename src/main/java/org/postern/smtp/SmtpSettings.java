@@ -18,8 +18,6 @@ public final class SmtpSettings {
             "text after '220' in the greeting; $myhostname is replaced");
     public static final Setting<Duration> SMTPD_TIMEOUT = G.add("smtpd_timeout", SettingType.DURATION, "300s",
             "how long to wait for the client's next command or data before '421 4.4.2 Error: timeout exceeded'");
-    public static final Setting<Boolean> SMTPD_HELO_REQUIRED = G.add("smtpd_helo_required", SettingType.BOOL, "yes",
-            "require HELO/EHLO before MAIL ('503 5.5.1 Error: send HELO/EHLO first')");
     public static final Setting<Integer> SMTPD_SOFT_ERROR_LIMIT = G.add("smtpd_soft_error_limit", SettingType.INT, "10",
             "after this many errors in a session, sleep smtpd_error_sleep_time before each error reply");
     public static final Setting<Integer> SMTPD_HARD_ERROR_LIMIT = G.add("smtpd_hard_error_limit", SettingType.INT, "20",

@@ -4,6 +4,7 @@ import java.time.Duration;
 import org.postern.codec.smtp.DataDecoder.BareNewline;
 import org.postern.core.config.Config;
 import org.postern.smtp.SmtpSettings;
+import org.postern.smtp.policy.PolicySettings;
 
 /**
  * What one SMTP (or LMTP) session engine needs to know, read once from the config.
@@ -45,11 +46,11 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
         }
     }
 
-    /** The [smtpd] settings for the inbound SMTP listener. */
+    /** The [smtpd] settings for the inbound SMTP listener (smtpd_helo_required is the policy's setting, shared). */
     public static SmtpServerConfig from(Config c, String listener, String myhostname) {
         return new SmtpServerConfig(listener, false, myhostname,
                 c.get(SmtpSettings.SMTPD_BANNER).replace("$myhostname", myhostname).replace("${myhostname}", myhostname),
-                c.get(SmtpSettings.SMTPD_TIMEOUT), c.get(SmtpSettings.SMTPD_HELO_REQUIRED),
+                c.get(SmtpSettings.SMTPD_TIMEOUT), c.get(PolicySettings.HELO_REQUIRED),
                 c.get(SmtpSettings.SMTPD_SOFT_ERROR_LIMIT), c.get(SmtpSettings.SMTPD_HARD_ERROR_LIMIT),
                 c.get(SmtpSettings.SMTPD_ERROR_SLEEP_TIME), c.get(SmtpSettings.SMTPD_RECIPIENT_LIMIT),
                 c.get(SmtpSettings.MESSAGE_SIZE_LIMIT), c.get(SmtpSettings.LINE_LENGTH_LIMIT),

@@ -51,7 +51,7 @@ class SmtpServerTest {
     }
 
     Listener start(Map<Setting<?>, String> overrides, TlsContext tls, ConnectionLimits limits, boolean proxy) throws Exception {
-        Config c = Config.defaults(SmtpSettings.all()).with(overrides);
+        Config c = Config.defaults(org.postern.server.config.AllSettings.list()).with(overrides);
         SmtpServerConfig cfg = SmtpServerConfig.from(c, "smtp", "mx.test.local").withErrorLimits(10, 20, Duration.ZERO);
         queue = new TestQueue(Files.createDirectories(dir.resolve("q")));
         policy = new TestPolicy();
