@@ -477,7 +477,10 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             }
             if (!targets.isEmpty()) {
                 trace.add(matched + " -> " + String.join(", ", targets));
-                expandTargets(a, key, matched, baseKey, targets, depth, path);
+                // Postfix's propagate_unmatched_extensions (default includes virtual): an alias
+                // matched without the extension passes it on, joe+foo@a -> joe.user+foo@b.
+                String extension = matched.equals(key) ? null : a.localPart().substring(base.length());
+                expandTargets(a, key, matched, baseKey, targets, extension, depth, path);
                 return;
             }
             // 2. virtual mailboxes
@@ -489,29 +492,29 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             List<String> all = aliasTargets(catchAll);
             if (!all.isEmpty()) {
                 trace.add(key + " -> (catch-all " + catchAll + ") " + String.join(", ", all));
-                expandTargets(a, key, catchAll, baseKey, all, depth, path);
+                expandTargets(a, key, catchAll, baseKey, all, null, depth, path);
                 return;
             }
             problem(key + ": no mailbox or alias for " + key);
         }
 
         private void expandTargets(Address a, String key, String matched, String baseKey, List<String> targets,
-                                   int depth, Set<String> path) {
+                                   String extension, int depth, Set<String> path) {
             path.add(key);
             try {
                 for (String t : targets) {
-                    Address ta = target(t, a);
+                    Address ta = target(t, a, extension);
                     if (ta == null) {
                         continue;
                     }
                     String tk = ta.key();
                     if (tk.equals(key) || tk.equals(matched) || tk.equals(baseKey)) {
                         // "a@x -> a@x, b@x": the address itself is final (Postfix's virtual(5) idiom)
-                        if (!finalMailbox(tk, null)) {
+                        if (!finalMailbox(tk, baseKeyOf(ta))) {
                             problem(tk + ": no mailbox for " + tk + " (an alias to itself is only final for a mailbox)");
                         }
                     } else if (path.contains(tk)) {
-                        if (!finalMailbox(tk, null)) {
+                        if (!finalMailbox(tk, baseKeyOf(ta))) {
                             problem(tk + ": alias loop (" + String.join(" -> ", path) + " -> " + tk + ")");
                         }
                     } else {
@@ -540,15 +543,32 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             return true;
         }
 
-        /** A target as an address; "@domain" keeps the local part (Postfix's domain rewrite). */
-        private Address target(String t, Address from) {
+        private String baseKeyOf(Address a) {
+            String base = baseLocal(a.localPart().toLowerCase(Locale.ROOT));
+            return base == null ? null : base + "@" + a.domain();
+        }
+
+        /**
+         * A target as an address; "@domain" keeps the local part (Postfix's domain rewrite); an
+         * unmatched extension is appended to a target that has none.
+         */
+        private Address target(String t, Address from, String extension) {
             String text = t.startsWith("@") ? from.localPart() + t : t;
+            Address ta;
             try {
-                return Address.parse(text);
+                ta = Address.parse(text);
             } catch (Address.InvalidAddressException e) {
                 problem(Texts.safe(t, 100) + ": ignored, not a valid address (" + e.getMessage() + ")");
                 return null;
             }
+            if (extension != null && !t.startsWith("@") && !ta.isQuoted() && baseLocal(ta.localPart()) == null) {
+                try {
+                    return Address.parse(ta.localPart() + extension + "@" + ta.domain());
+                } catch (Address.InvalidAddressException e) {
+                    return ta; // too long with the extension: deliver without it
+                }
+            }
+            return ta;
         }
     }
 

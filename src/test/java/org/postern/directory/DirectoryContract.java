@@ -255,6 +255,12 @@ public interface DirectoryContract {
             assertEquals(List.of("bob-smith@example.org"), keys(d.resolve(a("sales+vip@example.org"))));
             assertEquals(List.of("bob@example.org"), keys(d.resolve(a("sales+other@example.org"))));
             assertFalse(d.resolve(a("carl+x@example.org")).exists());
+            // propagate_unmatched_extensions: the extension follows an alias matched without it
+            d.addAlias("fwd@example.org", List.of("joe@remote.example", "bob@example.org", "fwd@example.org"));
+            d.addUser(a("fwd@example.org"), "{PLAIN}x", null);
+            Resolution fwd = d.resolve(a("fwd+Tag@example.org"));
+            assertEquals(List.of("joe+Tag@remote.example"), fwd.forwards().stream().map(Address::toString).toList());
+            assertEquals(List.of("bob@example.org", "fwd@example.org"), keys(fwd));
         }
         try (SqlDirectory d = open(Map.of(DirectorySettings.RECIPIENT_DELIMITER, ""))) {
             d.addDomain("example.org");
