@@ -169,7 +169,7 @@ final class Checks {
     }
 
     Status permitAuthDestination(Eval ev, ListContext ctx) {
-        String rcpt = ev.facts.recipient();
+        String rcpt = ev.recipient;
         if (rcpt == null) {
             return Status.DUNNO;
         }
@@ -188,7 +188,7 @@ final class Checks {
     }
 
     Status rejectUnauthDestination(Eval ev, ListContext ctx) {
-        String rcpt = ev.facts.recipient();
+        String rcpt = ev.recipient;
         if (rcpt == null || authorisedDestination(rcpt)) {
             return Status.DUNNO;
         }
@@ -196,12 +196,12 @@ final class Checks {
     }
 
     Status rejectUnlistedRecipient(Eval ev, ListContext ctx) {
-        String rcpt = ev.facts.recipient();
+        String rcpt = ev.recipient;
         return rcpt == null || rcpt.isEmpty() ? Status.DUNNO : unlisted(ev, rcpt, RestrictionPolicy.RECIPIENT_CLASS);
     }
 
     Status rejectUnlistedSender(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         return s == null || s.isEmpty() ? Status.DUNNO : unlisted(ev, s, RestrictionPolicy.SENDER_CLASS);
     }
 
@@ -276,12 +276,12 @@ final class Checks {
     }
 
     Status rejectNonFqdnSender(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         return s == null || s.isEmpty() ? Status.DUNNO : nonFqdnAddress(ev, s, RestrictionPolicy.SENDER_CLASS);
     }
 
     Status rejectNonFqdnRecipient(Eval ev, ListContext ctx) {
-        String r = ev.facts.recipient();
+        String r = ev.recipient;
         return r == null || r.isEmpty() ? Status.DUNNO : nonFqdnAddress(ev, r, RestrictionPolicy.RECIPIENT_CLASS);
     }
 
@@ -297,12 +297,12 @@ final class Checks {
     }
 
     Status rejectUnknownSenderDomain(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         return s == null || s.isEmpty() ? Status.DUNNO : unknownAddress(ev, s, RestrictionPolicy.SENDER_CLASS);
     }
 
     Status rejectUnknownRecipientDomain(Eval ev, ListContext ctx) {
-        String r = ev.facts.recipient();
+        String r = ev.recipient;
         return r == null || r.isEmpty() ? Status.DUNNO : unknownAddress(ev, r, RestrictionPolicy.RECIPIENT_CLASS);
     }
 
@@ -350,7 +350,7 @@ final class Checks {
     }
 
     Status rejectMultiRecipientBounce(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         int limit = ev.stage == SmtpPolicy.Stage.DATA || ev.stage == SmtpPolicy.Stage.END_OF_DATA ? 1 : 0;
         if (s != null && s.isEmpty() && ev.facts.recipientCount() > limit) {
             return ev.reject(p.codes.multiRecipientBounce(), "5.5.3", "<" + ctx.replyName() + ">: " + ctx.replyClass() + " rejected: Multi-recipient bounce");
@@ -383,7 +383,7 @@ final class Checks {
     }
 
     Status rejectAuthenticatedSenderLoginMismatch(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         String login = ev.facts.saslUser();
         if (login == null || s == null || s.isEmpty() || ownedBy(s, login)) {
             return Status.DUNNO;
@@ -392,7 +392,7 @@ final class Checks {
     }
 
     Status rejectUnauthenticatedSenderLoginMismatch(Eval ev, ListContext ctx) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         if (ev.facts.saslUser() != null || s == null || s.isEmpty() || p.directory == null) {
             return Status.DUNNO;
         }
@@ -415,12 +415,13 @@ final class Checks {
 
     /** Host name then parent domains (fixed tables only), as Postfix's check_domain_access. */
     private String domainFind(Table t, String domain, boolean fullFirst) {
-        String name = domain.toLowerCase(Locale.ROOT);
-        if (name.isEmpty()) {
+        if (domain.isEmpty()) {
             return null;
         }
+        String name = domain.toLowerCase(Locale.ROOT);
         if (fullFirst || t.fixed()) {
-            String v = t.find(name);
+            // pattern tables see the name as given (Postfix folds case only for fixed-string tables)
+            String v = t.find(t.fixed() ? name : domain);
             if (v != null) {
                 return v;
             }
@@ -462,7 +463,7 @@ final class Checks {
     /** Postfix's check_mail_access order: user+ext@domain, user@domain, domain (and parents), user+ext@, user@. */
     private String mailFind(Table t, String addr) {
         String a = addr.toLowerCase(Locale.ROOT);
-        String v = t.find(a);
+        String v = t.find(t.fixed() ? a : addr);
         if (v != null || !t.fixed()) {
             return v;
         }
@@ -523,7 +524,7 @@ final class Checks {
 
     Restriction senderAccess(Table t) {
         return (ev, ctx) -> {
-            String s = ev.facts.sender();
+            String s = ev.sender;
             if (s == null) {
                 return Status.DUNNO;
             }
@@ -534,7 +535,7 @@ final class Checks {
 
     Restriction recipientAccess(Table t) {
         return (ev, ctx) -> {
-            String r = ev.facts.recipient();
+            String r = ev.recipient;
             if (r == null) {
                 return Status.DUNNO;
             }
@@ -604,7 +605,7 @@ final class Checks {
                     replyClass = RestrictionPolicy.CLIENT_CLASS;
                 }
                 case SENDER -> {
-                    String s = ev.facts.sender();
+                    String s = ev.sender;
                     if (s == null || s.isEmpty()) {
                         return Status.DUNNO;
                     }
@@ -612,7 +613,7 @@ final class Checks {
                     replyClass = RestrictionPolicy.SENDER_CLASS;
                 }
                 case RECIPIENT -> {
-                    String r = ev.facts.recipient();
+                    String r = ev.recipient;
                     if (r == null || r.isEmpty()) {
                         return Status.DUNNO;
                     }
@@ -677,8 +678,8 @@ final class Checks {
         m.put("client_name", ev.facts.clientName() == null ? ClientIdentity.UNKNOWN : ev.facts.clientName());
         m.put("reverse_client_name", ev.facts.reverseName() == null ? ClientIdentity.UNKNOWN : ev.facts.reverseName());
         m.put("helo_name", ev.facts.helo() == null ? "" : ev.facts.helo());
-        addr(m, "sender", ev.facts.sender());
-        addr(m, "recipient", ev.facts.recipient());
+        addr(m, "sender", ev.sender);
+        addr(m, "recipient", ev.recipient);
         return m;
     }
 

@@ -37,6 +37,9 @@ final class Eval {
 
     final Facts facts;
     final Stage stage;
+    /** MAIL FROM and RCPT TO in Postfix's internal form (quotes of the local part removed), or null. */
+    final String sender;
+    final String recipient;
     final String where;
     Reply deferIfPermit;
     String deferIfPermitBy;
@@ -55,6 +58,8 @@ final class Eval {
     Eval(Facts facts, Stage stage) {
         this.facts = facts;
         this.stage = stage;
+        this.sender = internal(facts.sender());
+        this.recipient = internal(facts.recipient());
         this.where = switch (stage) {
             case CONNECT -> "CONNECT";
             case HELO -> "ESMTP".equalsIgnoreCase(facts.protocol()) ? "EHLO" : "HELO";
@@ -63,6 +68,28 @@ final class Eval {
             case DATA -> "DATA";
             case END_OF_DATA -> "END-OF-MESSAGE";
         };
+    }
+
+    /** {@code "a b"@example.org} becomes {@code a b@example.org}, as Postfix shows and looks up addresses. */
+    static String internal(String addr) {
+        if (addr == null || !addr.startsWith("\"")) {
+            return addr;
+        }
+        StringBuilder sb = new StringBuilder();
+        int i = 1;
+        while (i < addr.length()) {
+            char c = addr.charAt(i);
+            if (c == '\\' && i + 1 < addr.length()) {
+                sb.append(addr.charAt(i + 1));
+                i += 2;
+            } else if (c == '"') {
+                return sb.append(addr, i + 1, addr.length()).toString();
+            } else {
+                sb.append(c);
+                i++;
+            }
+        }
+        return addr; // unbalanced quote: leave it as given
     }
 
     /** Postfix's SMTPD_CHECK_RESET between the per-stage lists. */
@@ -154,11 +181,11 @@ final class Eval {
     void log(String what, String text) {
         StringBuilder sb = new StringBuilder("NOQUEUE: ").append(what).append(": ").append(where).append(" from ")
                 .append(Texts.safe(clientNamaddr())).append(": ").append(Texts.safe(text)).append(';');
-        if (facts.sender() != null) {
-            sb.append(" from=<").append(Texts.safe(facts.sender())).append('>');
+        if (sender != null) {
+            sb.append(" from=<").append(Texts.safe(sender)).append('>');
         }
-        if (facts.recipient() != null) {
-            sb.append(" to=<").append(Texts.safe(facts.recipient())).append('>');
+        if (recipient != null) {
+            sb.append(" to=<").append(Texts.safe(recipient)).append('>');
         }
         if (facts.protocol() != null) {
             sb.append(" proto=").append(Texts.safe(facts.protocol()));

@@ -441,7 +441,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
     }
 
     private Status senderStage(Eval ev) {
-        String s = ev.facts.sender();
+        String s = ev.sender;
         if (s == null) {
             return Status.DUNNO;
         }
@@ -465,7 +465,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
     }
 
     private Status rcptStage(Eval ev) {
-        String rcpt = ev.facts.recipient();
+        String rcpt = ev.recipient;
         if (rcpt == null) {
             return Status.DUNNO;
         }

@@ -82,7 +82,7 @@ class RestrictionPolicyTest {
         RestrictionPolicy p = policy(Map.of());
         for (String trick : List.of("x%elsewhere.example@example.org", "elsewhere.example!x@example.org", "\"x@elsewhere.example\"@example.org",
                 "x@elsewhere.example@example.org", "@example.org:x@elsewhere.example", "@example.org,@a.example:x@example.org")) {
-            assertTrue(rcpt(p, facts().from("a@remote.example").to(trick)).startsWith("554 5.7.1 <" + trick + ">: Relay access denied"), trick);
+            assertTrue(rcpt(p, facts().from("a@remote.example").to(trick)).startsWith("554 5.7.1 <" + Eval.internal(trick) + ">: Relay access denied"), trick);
         }
         // permit_auth_destination alone must not authorise them either
         RestrictionPolicy q = policy(PolicySettings.RELAY_RESTRICTIONS, "permit_auth_destination, reject");
@@ -295,8 +295,10 @@ class RestrictionPolicyTest {
                 rcpt(p, facts().name("static.7.2.0.192.isp.example").to("alice@example.org")));
         assertEquals("CONTINUE", rcpt(p, facts().to("alice@example.org")));
         assertEquals("501 5.5.2 <myhost>: Helo command rejected: Invalid HELO hostname (need FQDN)", rcpt(p, facts().helo("myhost").to("alice@example.org")));
-        assertEquals("554 5.7.1 <MAIL.example.NL>: Helo command rejected: Spoofed HELO (you are not me)",
-                rcpt(p, facts().helo("MAIL.example.NL").to("alice@example.org")));
+        assertEquals("554 5.7.1 <mail.example.nl>: Helo command rejected: Spoofed HELO (you are not me)",
+                rcpt(p, facts().helo("mail.example.nl").to("alice@example.org")));
+        // the seed's /i makes these patterns case-SENSITIVE (Postfix toggles), and pattern tables see the name unfolded
+        assertEquals("CONTINUE", rcpt(p, facts().helo("MAIL.example.NL").to("alice@example.org")));
         assertEquals("554 5.7.1 <[192.0.2.10]>: Helo command rejected: HELO must not be an IP literal",
                 rcpt(p, facts().helo("[192.0.2.10]").to("alice@example.org")));
         // the loopback client is whitelisted by permit_mynetworks before the HELO table
