@@ -81,7 +81,8 @@ final class Migrations {
                 }
                 c.setAutoCommit(false);
                 try (Statement st = c.createStatement()) {
-                    // Another process may have migrated meanwhile: re-check inside the transaction.
+                    lock(st, dialect);
+                    // Another process may have migrated meanwhile: re-check under the lock.
                     if (current(c) >= m.version()) {
                         c.commit();
                         continue;
@@ -103,9 +104,38 @@ final class Migrations {
                             + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
                 } finally {
                     c.setAutoCommit(true);
+                    unlock(c, dialect);
                 }
             }
             return applied;
+        }
+    }
+
+    /**
+     * Serialises migrating processes (e.g. {@code postern init} racing {@code serve}): a
+     * transaction-scoped advisory lock in PostgreSQL, a named lock in MariaDB (DDL commits
+     * implicitly there, so a transaction cannot hold it), SQLite's write lock (taken by any
+     * write statement, waited for with busy_timeout).
+     */
+    private static void lock(Statement st, SqlDialect dialect) throws SQLException {
+        switch (dialect) {
+            case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(4242424242)");
+            case MARIADB -> {
+                try (ResultSet rs = st.executeQuery("SELECT GET_LOCK('postern_schema_migration', 60)")) {
+                    if (!rs.next() || rs.getInt(1) != 1) {
+                        throw new SQLException("timed out waiting for another process migrating the directory schema");
+                    }
+                }
+            }
+            case SQLITE -> st.executeUpdate("DELETE FROM postern_schema_version WHERE 1 = 0");
+        }
+    }
+
+    private static void unlock(Connection c, SqlDialect dialect) throws SQLException {
+        if (dialect == SqlDialect.MARIADB) {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT RELEASE_LOCK('postern_schema_migration')");
+            }
         }
     }
 

@@ -306,6 +306,28 @@ public interface DirectoryContract {
     }
 
     @Test
+    default void concurrentStartUpsMigrateOnce() throws Exception {
+        Map<Setting<?>, String> db = freshDatabase();
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> starts = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                starts.add(pool.submit(() -> SqlDirectory.open(config(db), tmp).close()));
+            }
+            for (var f : starts) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (SqlDirectory d = SqlDirectory.open(config(db), tmp)) {
+            d.addDomain("example.org");
+            assertEquals(1, d.domains().size());
+        }
+    }
+
+    @Test
     default void outageIsATemporaryError() {
         String dead = deadUrl();
         if (dead == null) {
