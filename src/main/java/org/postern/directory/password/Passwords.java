@@ -101,11 +101,12 @@ public final class Passwords {
     /**
      * Verify a stored hash, with or without {SCHEME} prefix (prefix-less uses defaultScheme).
      * Constant-time compare. PLAIN matches log a warning once per call site ("weak scheme").
-     * Unknown scheme -> false + warning (never exception).
+     * Unknown scheme -> false + warning (never exception). A stored hash that cannot match (null,
+     * empty, unknown scheme, malformed) still costs a verification of the last scheme seen.
      */
     public static boolean verify(String stored, char[] plain, String defaultScheme) {
         if (stored == null || plain == null) {
-            verifyDummy(plain == null ? new char[0] : plain);
+            verifyDummy(plain == null ? new char[0] : plain, lastScheme);
             return false;
         }
         String schemeName = defaultScheme;
@@ -121,11 +122,11 @@ public final class Passwords {
         if (s == null) {
             warnOnce("unknown:" + schemeName, "unknown password scheme '" + Texts.safe(schemeName, 64)
                     + "': authentication fails for such users");
-            verifyDummy(plain);
+            verifyDummy(plain, lastScheme);
             return false;
         }
         if (encoded.isEmpty()) {
-            verifyDummy(plain);
+            verifyDummy(plain, lastScheme);
             return false;
         }
         byte[] pw = utf8(plain);
@@ -142,7 +143,7 @@ public final class Passwords {
             String why = e instanceof MalformedHashException ? e.getMessage() : "unparseable: " + e.getClass().getSimpleName();
             warnOnce("malformed:" + s.name(), "malformed " + s.name() + " password hash ("
                     + Texts.safe(why, 80) + "): authentication fails for such users");
-            verifyDummy(plain);
+            verifyDummy(plain, lastScheme);
             return false;
         } finally {
             Bytes.wipe(pw);

