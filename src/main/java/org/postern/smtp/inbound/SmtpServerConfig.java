@@ -60,10 +60,10 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
                 c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP));
     }
 
-    /** The same engine as an LMTP server (no HELO requirement, no TLS, no peer name lookup). */
+    /** The same engine as an LMTP server (LHLO required, no TLS, no peer name lookup, no error sleep). */
     public static SmtpServerConfig lmtp(Config c, String myhostname) {
         SmtpServerConfig s = from(c, "lmtp", myhostname);
-        return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), false,
+        return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), true,
                 s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), s.messageSizeLimit(),
                 s.lineLengthLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
     }

@@ -347,7 +347,7 @@ final class SmtpSession {
     private Mode mail(SmtpCommand cmd) throws IOException {
         if (cfg.heloRequired() && helo == null) {
             count("mail", false);
-            return error(Reply.of(503, "5.5.1", "Error: send HELO/EHLO first"));
+            return error(Reply.of(503, "5.5.1", cfg.lmtp() ? "Error: send LHLO first" : "Error: send HELO/EHLO first"));
         }
         if (cfg.tlsLevel() == SmtpServerConfig.TlsLevel.ENCRYPT && !conn.isTls()) {
             count("mail", false);
