@@ -112,4 +112,46 @@ class PwCommandIT {
                 + "password verified with weak scheme PLAIN.*"), r.err());
         assertFalse(r.err().contains("plain-Secret-77"), r.err());
     }
+
+    /** On a terminal (a pty made by util-linux's script) the password is prompted for twice, without echo. */
+    @Test
+    void promptsTwiceOnATerminal() throws Exception {
+        Path script = Peers.require("script");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = java + " --enable-native-access=ALL-UNNAMED -jar " + PosternProcess.jar() + " pw -s SSHA512 -c " + conf;
+        for (boolean same : new boolean[] {true, false}) {
+            Process p = new ProcessBuilder(script.toString(), "-qec", command, "/dev/null").redirectErrorStream(true).start();
+            var in = p.getInputStream();
+            var out = p.getOutputStream();
+            StringBuilder seen = new StringBuilder();
+            readUntil(in, seen, "Enter new password: ");
+            out.write("pw-Zq9!x\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            readUntil(in, seen, "Retype new password: ");
+            out.write((same ? "pw-Zq9!x\n" : "pw-Zq9!y\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            seen.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String text = seen.toString();
+            assertFalse(text.contains("pw-Zq9!"), "no echo: " + text);
+            if (same) {
+                assertEquals(0, p.exitValue(), text);
+                String hash = text.substring(text.indexOf("{SSHA512}")).strip();
+                assertTrue(org.postern.directory.password.Passwords.verify(hash, "pw-Zq9!x".toCharArray(), "PLAIN"), hash);
+            } else {
+                assertEquals(1, p.exitValue(), text);
+                assertTrue(text.contains("postern: passwords don't match"), text);
+            }
+        }
+    }
+
+    private static void readUntil(java.io.InputStream in, StringBuilder seen, String marker) throws IOException {
+        while (!seen.toString().contains(marker)) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("end of output before '" + marker + "': " + seen);
+            }
+            seen.append((char) c);
+        }
+    }
 }
