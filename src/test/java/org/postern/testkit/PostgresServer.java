@@ -39,6 +39,15 @@ public final class PostgresServer {
         return instance;
     }
 
+    /**
+     * A server of its own (not the shared one) for tests that stop and restart it; stopped at
+     * JVM exit if the test does not.
+     */
+    public static PostgresServer startPrivate() {
+        Peers.require(BIN + "initdb", BIN + "pg_ctl", BIN + "postgres");
+        return start();
+    }
+
     private static PostgresServer start() {
         try {
             Path dir = Files.createTempDirectory("postern-pg");
@@ -48,22 +57,35 @@ public final class PostgresServer {
             DbServers.chown(dir, "postgres");
             DbServers.run(DbServers.as("postgres", BIN + "initdb", "-D", data.toString(), "-U", ADMIN_USER,
                     "--pwfile=" + pw, "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"), 120);
-            int port = Peers.freePort();
-            Path log = dir.resolve("server.log");
-            PostgresServer s = new PostgresServer(dir, port);
-            Runtime.getRuntime().addShutdownHook(new Thread(s::stop, "postgres-stop"));
-            DbServers.run(DbServers.as("postgres", BIN + "pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w",
-                    "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
-                            + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                    "start"), 90);
-            DbServers.awaitPort(port, 30_000, null, log);
+            PostgresServer s = new PostgresServer(dir, Peers.freePort());
+            Runtime.getRuntime().addShutdownHook(new Thread(s::destroy, "postgres-stop"));
+            s.resume();
             return s;
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot start PostgreSQL: " + e.getMessage(), e);
         }
     }
 
-    private void stop() {
+    /** Starts the server process (again) on its port. */
+    public void resume() {
+        Path log = dir.resolve("server.log");
+        DbServers.run(DbServers.as("postgres", BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-l", log.toString(), "-w",
+                "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
+                        + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                "start"), 90);
+        DbServers.awaitPort(port, 30_000, null, log);
+    }
+
+    /**
+     * Stops the server (an outage: every client connection is cut); {@link #resume()} starts it
+     * again. Fast mode, not immediate: with synchronous_commit off (for test speed) an immediate
+     * stop could lose the last commits.
+     */
+    public void halt() {
+        DbServers.run(DbServers.as("postgres", BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), 30);
+    }
+
+    private void destroy() {
         try {
             DbServers.run(DbServers.as("postgres", BIN + "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"), 30);
         } catch (RuntimeException ignored) {
