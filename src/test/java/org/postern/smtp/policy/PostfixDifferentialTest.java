@@ -32,6 +32,7 @@ import org.postern.testkit.SmtpClient;
  * mynetworks) both must give the same reply, code, enhanced code and text. No DNS-based
  * restriction here (Postfix would ask the system resolver).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PostfixDifferentialTest {
     private static Path dir;
     private static PostfixPeer postfix;
@@ -53,6 +54,7 @@ class PostfixDifferentialTest {
                 spammer@bad.example   REJECT
                 bad.example           550 5.7.0 go away
                 .worse.example        DEFER_IF_PERMIT maybe later
+                iffy.example          DEFER_IF_REJECT not sure about you
                 user@                 REJECT no user@ please
                 <>                    DUNNO
                 """);
@@ -62,6 +64,9 @@ class PostfixDifferentialTest {
         Map<String, String> pf = new LinkedHashMap<>();
         pf.put("mynetworks", "127.0.0.1/32");
         pf.put("smtpd_peername_lookup", "no");
+        // the "Local only" install routes everything else to the error transport, which reject_unlisted_sender would report
+        pf.put("default_transport", "smtp");
+        pf.put("relay_transport", "relay");
         pf.put("virtual_mailbox_domains", "example.org");
         pf.put("virtual_mailbox_maps", "inline:{ alice@example.org=x, postmaster@example.org=x }");
         pf.put("virtual_alias_maps", "inline:{ sales@example.org=alice@example.org }");
@@ -84,8 +89,11 @@ class PostfixDifferentialTest {
         pc.put(PolicySettings.RECIPIENT_RESTRICTIONS, pf.get("smtpd_recipient_restrictions"));
         MemDirectory d = new MemDirectory().domain("example.org").user("alice@example.org", null).user("postmaster@example.org", null)
                 .alias("sales@example.org", "alice@example.org");
+        directory = d;
         postern = RestrictionPolicy.fromConfig(config(pc), d, null, null);
     }
+
+    private static MemDirectory directory;
 
     private static Path write(String name, String text) throws IOException {
         Path p = dir.resolve(name);
@@ -133,7 +141,59 @@ class PostfixDifferentialTest {
         return d.action() == Action.REJECT ? d.reply().oneLine() : d.action().name();
     }
 
+    /** Both servers get the same lists; Postfix is reloaded. */
+    private static void reconfigure(Map<Setting<?>, String> lists) throws InterruptedException {
+        Map<Setting<?>, String> pc = new HashMap<>(lists);
+        pc.put(PolicySettings.MYNETWORKS, "127.0.0.1/32");
+        for (Map.Entry<Setting<?>, String> e : lists.entrySet()) {
+            postfix.reconfigure(e.getKey().name(), e.getValue());
+        }
+        Thread.sleep(1500); // let the reloaded master replace its smtpd processes
+        postern = RestrictionPolicy.fromConfig(config(pc), directory, null, null);
+    }
+
+    private static List<String> compare(List<Probe> probes) {
+        List<String> diffs = new ArrayList<>();
+        for (Probe p : probes) {
+            String expected = postfixSays(p);
+            String actual = posternSays(p);
+            if (!expected.equals(actual)) {
+                diffs.add(p + "\n   postfix: " + expected + "\n   postern: " + actual);
+            }
+        }
+        return diffs;
+    }
+
     @Test
+    @org.junit.jupiter.api.Order(2)
+    void deferWarnAndUnlistedSenderLikePostfix() throws InterruptedException {
+        String senders = dir.resolve("senders").toString();
+        String clients = dir.resolve("clients.cidr").toString();
+        Map<Setting<?>, String> lists = new LinkedHashMap<>();
+        lists.put(PolicySettings.CLIENT_RESTRICTIONS, "warn_if_reject, check_client_access cidr:" + clients);
+        lists.put(PolicySettings.HELO_RESTRICTIONS, "warn_if_reject, reject_non_fqdn_helo_hostname, defer_if_reject");
+        lists.put(PolicySettings.SENDER_RESTRICTIONS, "reject_unlisted_sender, check_sender_access texthash:" + senders);
+        lists.put(PolicySettings.RECIPIENT_RESTRICTIONS, "reject_unlisted_recipient, permit");
+        lists.put(PolicySettings.REJECT_UNLISTED_SENDER, "yes");
+        reconfigure(lists);
+        String ok = "mx.remote.example";
+        List<Probe> probes = List.of(
+                new Probe("127.0.0.66", ok, "a@remote.example", "alice@example.org"),
+                new Probe("127.0.0.9", "myhost", "a@remote.example", "alice@example.org"),
+                new Probe("127.0.0.9", ok, "nobody@example.org", "alice@example.org"),
+                new Probe("127.0.0.9", ok, "alice+x@example.org", "alice@example.org"),
+                new Probe("127.0.0.9", ok, "a@x.worse.example", "alice@example.org"),
+                new Probe("127.0.0.9", ok, "a@x.worse.example", "bob@example.org"),
+                new Probe("127.0.0.9", ok, "a@x.worse.example", "x@elsewhere.example"),
+                new Probe("127.0.0.9", ok, "a@iffy.example", "x@elsewhere.example"),
+                new Probe("127.0.0.9", ok, "a@iffy.example", "bob@example.org"),
+                new Probe("127.0.0.9", ok, "a@iffy.example", "alice@example.org"),
+                new Probe("127.0.0.9", ok, "spammer@bad.example", "alice@example.org"));
+        assertEquals("", String.join("\n", compare(probes)));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(1)
     void sameRepliesAsPostfix() {
         String ok = "mx.remote.example";
         List<Probe> probes = List.of(
@@ -162,14 +222,6 @@ class PostfixDifferentialTest {
                 new Probe("127.0.0.66", ok, "a@remote.example", "alice@example.org"),
                 new Probe("127.0.0.67", ok, "a@remote.example", "x@elsewhere.example"),
                 new Probe("127.0.0.1", "myhost", "a@localhost", "x@elsewhere.example"));
-        List<String> diffs = new ArrayList<>();
-        for (Probe p : probes) {
-            String expected = postfixSays(p);
-            String actual = posternSays(p);
-            if (!expected.equals(actual)) {
-                diffs.add(p + "\n   postfix: " + expected + "\n   postern: " + actual);
-            }
-        }
-        assertEquals("", String.join("\n", diffs));
+        assertEquals("", String.join("\n", compare(probes)));
     }
 }
