@@ -10,6 +10,9 @@ import org.postern.core.Reply;
  */
 public interface MailStore {
 
+    /** The log detail of a successful delivery, as Postfix's virtual agent words it. */
+    String DETAIL_DELIVERED = "delivered to maildir";
+
     /**
      * Delivers a message into the mailbox's INBOX (or a Maildir++ folder such as ".Junk").
      * Returns only after the file and its directory entry are fsynced (DESIGN §8).

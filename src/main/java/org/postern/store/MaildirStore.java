@@ -56,8 +56,6 @@ public final class MaildirStore implements MailStore {
     /** Before rejecting for quota, recalculate usage when the last recalculation is older than this. */
     static final long QUOTA_RECHECK_NANOS = Duration.ofMinutes(1).toNanos();
 
-    public static final String DETAIL_DELIVERED = "delivered to maildir";
-
     private final HomeTemplate homes;
     private final String hostname;
     private final ConcurrentHashMap<Path, Home> open = new ConcurrentHashMap<>();
