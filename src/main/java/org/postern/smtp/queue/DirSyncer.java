@@ -3,13 +3,12 @@ package org.postern.smtp.queue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,154 +16,157 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes directory entries durable (fsync of the directory after create, rename or unlink: DESIGN §8).
  *
- * <p>Group commit: callers of {@link #sync} register the directory and wait; one committer thread
- * takes every request registered so far, fsyncs each directory once and releases all of them.
- * A request registered while a round runs waits for the next round, so no caller returns before
- * an fsync that started after its rename. Without group commit every call does its own fsync.
+ * <p>Group commit, leader/follower style: per directory at most one fsync runs at a time. A caller
+ * arriving while one runs waits for the next one, which a single waiter (the leader) performs for
+ * everybody who arrived meanwhile; nobody returns before an fsync that <em>started after</em> its
+ * call (so it covers the caller's rename). There is no hand-off to another thread. Without group
+ * commit every call does its own fsync (the kernel's journal may still merge concurrent ones).
  */
 final class DirSyncer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("qmgr");
 
+    private static final class Dir {
+        final Path path;
+        FileChannel channel;
+        long started;      // fsyncs started
+        long completed;    // highest fsync generation finished successfully
+        long failed;       // highest generation that failed
+        IOException failure;
+        boolean inFlight;
+
+        Dir(Path path) {
+            this.path = path;
+        }
+    }
+
     private final boolean group;
-    private final Object lock = new Object();
-    private Map<Path, CompletableFuture<Void>> pending = new HashMap<>();
-    private final Map<Path, FileChannel> channels = new ConcurrentHashMap<>();
-    private final Thread committer;
-    private volatile boolean closed;
-    private final AtomicLong rounds = new AtomicLong();
+    private final Map<Path, Dir> dirs = new ConcurrentHashMap<>();
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private volatile boolean closed;
 
     DirSyncer(boolean group) {
         this.group = group;
-        if (group) {
-            committer = Thread.ofPlatform().name("queue-committer").daemon().start(this::loop);
-        } else {
-            committer = null;
-        }
     }
 
-    /** Returns after an fsync of {@code dir} that started after this call. */
+    /** Returns after an fsync of {@code dir} that started after this call has completed. */
     void sync(Path dir) throws IOException {
         requests.incrementAndGet();
+        if (closed) {
+            throw new IOException("queue is closed");
+        }
+        Dir d = dirs.computeIfAbsent(dir, Dir::new);
         if (!group) {
-            fsync(dir);
+            fsync(d);
             return;
         }
-        CompletableFuture<Void> f = request(dir);
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the queue directory fsync", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            throw c instanceof IOException io ? io : new IOException("directory fsync failed", c);
-        }
-    }
-
-    /** Schedules an fsync of {@code dir} without waiting (for changes nothing is promised on). */
-    void syncLater(Path dir) {
-        if (!group) {
-            try {
-                fsync(dir);
-            } catch (IOException e) {
-                LOG.warn("fsync of {} failed: {}", dir, e.getMessage());
-            }
-            return;
-        }
-        request(dir);
-    }
-
-    private CompletableFuture<Void> request(Path dir) {
-        synchronized (lock) {
-            if (closed) {
-                return CompletableFuture.failedFuture(new IOException("queue is closed"));
-            }
-            CompletableFuture<Void> f = pending.computeIfAbsent(dir, d -> new CompletableFuture<>());
-            lock.notifyAll();
-            return f;
-        }
-    }
-
-    private void loop() {
-        while (true) {
-            Map<Path, CompletableFuture<Void>> batch;
-            synchronized (lock) {
-                while (pending.isEmpty() && !closed) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        // closing: drain what is pending
-                        closed = true;
-                    }
-                }
-                if (pending.isEmpty()) {
+        long gen;
+        synchronized (d) {
+            long target = d.started + 1; // the next fsync to start covers this call
+            while (true) {
+                if (d.completed >= target) {
                     return;
                 }
-                batch = pending;
-                pending = new HashMap<>();
-            }
-            rounds.incrementAndGet();
-            for (var e : batch.entrySet()) {
+                if (d.failed >= target) {
+                    throw new IOException("directory fsync failed: " + d.failure.getMessage(), d.failure);
+                }
+                if (!d.inFlight) {
+                    d.inFlight = true;
+                    gen = ++d.started;
+                    break;
+                }
                 try {
-                    fsync(e.getKey());
-                    e.getValue().complete(null);
-                } catch (IOException | RuntimeException ex) {
-                    e.getValue().completeExceptionally(ex);
+                    d.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the queue directory fsync", e);
                 }
             }
         }
-    }
-
-    private void fsync(Path dir) throws IOException {
-        fsyncs.incrementAndGet();
-        FileChannel ch = channels.get(dir);
-        if (ch == null) {
-            try {
-                ch = channels.computeIfAbsent(dir, d -> {
-                    try {
-                        return FileChannel.open(d, StandardOpenOption.READ);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
+        IOException err = null;
+        try {
+            fsync(d);
+        } catch (IOException e) {
+            err = e;
         }
-        ch.force(true);
+        synchronized (d) {
+            d.inFlight = false;
+            if (err == null) {
+                d.completed = gen;
+            } else {
+                d.failed = gen;
+                d.failure = err;
+            }
+            d.notifyAll();
+        }
+        if (err != null) {
+            throw err;
+        }
     }
 
-    /** fsync rounds done by the committer (group commit) or calls (without). */
+    /**
+     * Commits a written queue file: fsync its data (in the caller's thread, so many sessions' file
+     * fsyncs run in parallel and the file system journal merges them), close it, rename it to
+     * {@code to}, then make the rename durable with {@link #sync} (grouped with other callers').
+     * Returns only when all of that is done.
+     */
+    void commit(FileChannel file, Path from, Path to) throws IOException {
+        try (file) {
+            file.force(false);
+        }
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        sync(to.getParent());
+    }
+
+    /** fsyncs {@code dir} for changes nothing is promised on (removals); same path, the caller just does not care about timing. */
+    void syncLater(Path dir) {
+        try {
+            sync(dir);
+        } catch (IOException e) {
+            LOG.warn("fsync of {} failed: {}", dir, e.getMessage());
+        }
+    }
+
+    private void fsync(Dir d) throws IOException {
+        fsyncs.incrementAndGet();
+        FileChannel ch;
+        synchronized (d) {
+            if (d.channel == null) {
+                d.channel = FileChannel.open(d.path, StandardOpenOption.READ);
+            }
+            ch = d.channel;
+        }
+        try {
+            ch.force(true);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Directory fsyncs done so far. */
     long rounds() {
-        return group ? rounds.get() : fsyncs.get();
+        return fsyncs.get();
     }
 
+    /** Calls that needed a directory to be durable. */
     long requests() {
         return requests.get();
     }
 
     @Override
     public void close() {
-        synchronized (lock) {
-            closed = true;
-            lock.notifyAll();
-        }
-        if (committer != null) {
-            try {
-                committer.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        closed = true;
+        for (Dir d : dirs.values()) {
+            synchronized (d) {
+                if (d.channel != null) {
+                    try {
+                        d.channel.close();
+                    } catch (IOException e) {
+                        LOG.debug("closing directory channel: {}", e.getMessage());
+                    }
+                    d.channel = null;
+                }
             }
         }
-        for (FileChannel ch : channels.values()) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.debug("closing directory channel: {}", e.getMessage());
-            }
-        }
-        channels.clear();
     }
 }

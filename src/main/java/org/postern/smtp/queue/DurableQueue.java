@@ -113,7 +113,10 @@ public final class DurableQueue implements QueueSink, QueueAdmin, AutoCloseable 
         return config;
     }
 
-    /** Directory fsyncs done and requested so far: with group commit, rounds &lt; requests under load. */
+    /**
+     * Durability work so far: {directory fsyncs done, commits and state changes that needed one}.
+     * With group commit under load the first is much smaller than the second.
+     */
     public long[] fsyncCounts() {
         return new long[] {store.syncer.rounds(), store.syncer.requests()};
     }

@@ -162,13 +162,18 @@ final class QueueStore implements QueueSink, AutoCloseable {
             ch.position(bodyLength);
             writeFully(ch, env);
             writeFully(ch, footer);
-            ch.force(false);
             done = true;
-            ch.close();
             String queue = envelope.hold() ? HOLD : ACTIVE;
             Path dest = root.resolve(queue).resolve(id);
-            Files.move(file, dest, StandardCopyOption.ATOMIC_MOVE);
-            syncer.sync(dest.getParent());
+            // fsync data, rename into the queue, fsync the directory (batched with other sessions' commits)
+            try {
+                syncer.commit(ch, file, dest);
+            } catch (IOException e) {
+                // Not acknowledged: leave nothing behind that could be delivered later.
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dest);
+                throw e;
+            }
             // Durable from here on: the caller may answer 250.
             if (messageId != null) {
                 CLEANUP.info("{}: message-id={}", id, messageId);
