@@ -93,6 +93,10 @@ final class Argon2Scheme implements PasswordScheme {
         if (m < 0 || t < 0 || p < 0 || m < 8 * p) {
             throw new MalformedHashException("missing or inconsistent " + name + " parameters");
         }
+        if ((long) m * 1024 > Runtime.getRuntime().maxMemory() / 4) {
+            // refuse rather than risk an OutOfMemoryError in the middle of a login
+            throw new MalformedHashException(name + " memory cost m=" + m + " KiB exceeds a quarter of the heap (raise -Xmx)");
+        }
         byte[] salt = Base64.getDecoder().decode(f[i + 1]);
         byte[] expected = Base64.getDecoder().decode(f[i + 2]);
         if (salt.length < 8 || expected.length < 4 || expected.length > 1024) {
