@@ -52,7 +52,7 @@ final class MapQuery {
                 continue;
             }
             if (p + 1 >= n) {
-                throw new IllegalArgumentException(name + ": '%' at the end of the query");
+                throw new IllegalArgumentException(prefix(name) + "'%' at the end of the query");
             }
             char k = template.charAt(p + 1);
             int end = p + 2;
@@ -67,14 +67,14 @@ final class MapQuery {
             } else if (k == '{' && style == Style.DOVECOT) {
                 int close = template.indexOf('}', p);
                 if (close < 0) {
-                    throw new IllegalArgumentException(name + ": unterminated %{ in the query");
+                    throw new IllegalArgumentException(prefix(name) + "unterminated %{ in the query");
                 }
                 String var = template.substring(p + 2, close);
                 part = switch (var) {
                     case "user" -> Part.FULL;
                     case "username" -> Part.LOCAL;
                     case "domain" -> Part.DOMAIN;
-                    default -> throw new IllegalArgumentException(name + ": unknown variable %{" + var + "} (use %{user}, %{username} or %{domain})");
+                    default -> throw new IllegalArgumentException(prefix(name) + "unknown variable %{" + var + "} (use %{user}, %{username} or %{domain})");
                 };
                 end = close + 1;
             } else {
@@ -83,19 +83,19 @@ final class MapQuery {
                         case 's' -> Part.FULL;
                         case 'u' -> Part.LOCAL;
                         case 'd' -> Part.DOMAIN;
-                        default -> throw new IllegalArgumentException(name + ": unknown placeholder %" + k + " (use %s, %u, %d or %%)");
+                        default -> throw new IllegalArgumentException(prefix(name) + "unknown placeholder %" + k + " (use %s, %u, %d or %%)");
                     };
                     case DOVECOT -> switch (k) {
                         case 'u' -> Part.FULL;
                         case 'n' -> Part.LOCAL;
                         case 'd' -> Part.DOMAIN;
-                        default -> throw new IllegalArgumentException(name + ": unknown variable %" + k + " (use %u, %n, %d or %%)");
+                        default -> throw new IllegalArgumentException(prefix(name) + "unknown variable %" + k + " (use %u, %n, %d or %%)");
                     };
                 };
             }
             if (quoted) {
                 if (end >= n || template.charAt(end) != '\'') {
-                    throw new IllegalArgumentException(name + ": unbalanced quote around a placeholder");
+                    throw new IllegalArgumentException(prefix(name) + "unbalanced quote around a placeholder");
                 }
                 end++;
             }
@@ -104,6 +104,10 @@ final class MapQuery {
             i = end;
         }
         return new MapQuery(name, out.toString(), params);
+    }
+
+    private static String prefix(String name) {
+        return name == null ? "" : name + ": ";
     }
 
     /** Prepares the statement with the parameters taken from {@code key} ("local@domain", "@domain" or a bare domain). */

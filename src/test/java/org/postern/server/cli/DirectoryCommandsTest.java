@@ -184,6 +184,21 @@ class DirectoryCommandsTest {
         assertTrue(missing.err().startsWith("postern: configuration file "), missing.err());
     }
 
+    @Test
+    void badDirectorySettingsAreLoadErrorsWithLineAndKey() throws Exception {
+        Files.writeString(conf, """
+                [directory]
+                url = "jdbc:oracle:thin:@x"
+                alias_query = "SELECT destination FROM virtual_aliases WHERE source='%x'"
+                pass_scheme = "CRYPT"
+                """);
+        Result r = run(null, "config", "check", "--config", conf.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains(conf + ":2: directory.url: bad value: unsupported directory URL 'jdbc:oracle:thin:@x'"), r.err());
+        assertTrue(r.err().contains(conf + ":3: directory.alias_query: bad value: unknown placeholder %x (use %s, %u, %d or %%)"), r.err());
+        assertTrue(r.err().contains(conf + ":4: directory.pass_scheme: bad value: 'CRYPT' cannot make new hashes"), r.err());
+    }
+
     @Tag("peers")
     @Test
     void readOnlySeedDatabaseOnMariaDb() throws Exception {
