@@ -722,7 +722,7 @@ final class Checks {
             "reject_rhsbl_client", "reject_rhsbl_reverse_client", "reject_rhsbl_sender", "reject_rhsbl_helo", "reject_rhsbl_recipient",
             "permit_rhswl_client", "check_client_access", "check_reverse_client_hostname_access", "check_helo_access",
             "check_sender_access", "check_recipient_access", "check_policy_service", "reject_authenticated_sender_login_mismatch",
-            "reject_unauthenticated_sender_login_mismatch", "reject_sender_login_mismatch");
+            "reject_unauthenticated_sender_login_mismatch", "reject_sender_login_mismatch", "reject_plaintext_session");
 
     static String suggest(String word) {
         String best = null;

@@ -33,6 +33,8 @@ public final class PolicySettings {
             "restrictions at the DATA command, e.g. reject_unauth_pipelining");
     public static final Setting<List<String>> END_OF_DATA_RESTRICTIONS = G.add("smtpd_end_of_data_restrictions", SettingType.RESTRICTIONS, "",
             "restrictions after the message content has been received");
+    public static final Setting<String> RESTRICTION_CLASSES = G.add("smtpd_restriction_classes", SettingType.STRING, "",
+            "named restriction lists usable in restriction lists and access table results: \"name = restriction, ...; name2 = ...\"");
     public static final Setting<Boolean> DELAY_REJECT = G.add("smtpd_delay_reject", SettingType.BOOL, "yes",
             "evaluate client, HELO and sender restrictions at RCPT TO, so rejects can be logged with sender and recipient");
     public static final Setting<List<String>> MYNETWORKS = G.add("mynetworks", SettingType.LIST, "127.0.0.0/8 [::1]/128",
@@ -76,6 +78,8 @@ public final class PolicySettings {
             "reply code for unknown users in our domains (reject_unlisted_recipient/sender)");
     public static final Setting<Integer> REJECT_CODE = code("reject_code", "554", "reply code for the reject restriction");
     public static final Setting<Integer> DEFER_CODE = code("defer_code", "450", "reply code for the defer restriction");
+    public static final Setting<Integer> PLAINTEXT_REJECT_CODE = code("plaintext_reject_code", "450",
+            "reply code for reject_plaintext_session");
     public static final Setting<Integer> MULTI_RECIPIENT_BOUNCE_REJECT_CODE = code("multi_recipient_bounce_reject_code", "550",
             "reply code for reject_multi_recipient_bounce");
 

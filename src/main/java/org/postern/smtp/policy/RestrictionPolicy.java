@@ -94,12 +94,14 @@ public final class RestrictionPolicy implements SmtpPolicy {
     private final List<Named> endOfData;
 
     private final Map<String, Table> tables = new HashMap<>();
+    private final Map<String, List<String>> classDefs;
+    private final Map<String, List<Named>> classes = new HashMap<>();
     private final Map<String, List<Named>> rhsCache = new ConcurrentHashMap<>();
 
     /** The reject code parameters. */
     record Codes(int unknownClient, int unknownHostname, int unknownAddress, int invalidHostname, int nonFqdn, int accessMap,
                  int accessMapDefer, int mapsRbl, int relayDomains, int unknownVirtualMailbox, int reject, int defer,
-                 int multiRecipientBounce) {
+                 int multiRecipientBounce, int plaintext) {
     }
 
     private RestrictionPolicy(Config config, Directory directory, MailStore store, DnsResolver dns) {
@@ -135,7 +137,16 @@ public final class RestrictionPolicy implements SmtpPolicy {
                 code(config, PolicySettings.ACCESS_MAP_DEFER_CODE), code(config, PolicySettings.MAPS_RBL_REJECT_CODE),
                 code(config, PolicySettings.RELAY_DOMAINS_REJECT_CODE), code(config, PolicySettings.UNKNOWN_VIRTUAL_MAILBOX_REJECT_CODE),
                 code(config, PolicySettings.REJECT_CODE), code(config, PolicySettings.DEFER_CODE),
-                code(config, PolicySettings.MULTI_RECIPIENT_BOUNCE_REJECT_CODE));
+                code(config, PolicySettings.MULTI_RECIPIENT_BOUNCE_REJECT_CODE), code(config, PolicySettings.PLAINTEXT_REJECT_CODE));
+
+        this.classDefs = parseClasses(config.get(PolicySettings.RESTRICTION_CLASSES));
+        for (Map.Entry<String, List<String>> e : classDefs.entrySet()) {
+            try {
+                classes.put(e.getKey(), compileWords(e.getValue(), null, true));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": class " + e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
 
         this.client = compile(PolicySettings.CLIENT_RESTRICTIONS, config, AccessKind.CLIENT);
         this.helo = compile(PolicySettings.HELO_RESTRICTIONS, config, AccessKind.HELO);
@@ -194,6 +205,60 @@ public final class RestrictionPolicy implements SmtpPolicy {
     }
 
     // ---------------------------------------------------------------- compilation
+
+    /** "name = r1, r2; name2 = r3" into name -> words. */
+    private Map<String, List<String>> parseClasses(String text) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (String def : text.split(";")) {
+            if (def.isBlank()) {
+                continue;
+            }
+            int eq = def.indexOf('=');
+            String name = eq < 0 ? "" : def.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            if (eq < 0 || !name.matches("[a-z0-9_]+")) {
+                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": expected \"name = restriction, ...\", got \""
+                        + def.strip() + "\"");
+            }
+            if (WITH_ARGUMENT.contains(name) || Checks.known().contains(name) || UNSUPPORTED.containsKey(name)) {
+                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": class name \"" + name + "\" is a restriction name");
+            }
+            List<String> words = new ArrayList<>();
+            for (String w : def.substring(eq + 1).split("[,\\s]+")) {
+                if (!w.isEmpty()) {
+                    words.add(w);
+                }
+            }
+            if (words.isEmpty()) {
+                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": restriction class \"" + name + "\" needs a definition");
+            }
+            out.put(name, words);
+        }
+        return out;
+    }
+
+    /** Postfix restrictions Postern knows of but does not implement, with the reason. */
+    private static final Map<String, String> UNSUPPORTED = Map.ofEntries(
+            Map.entry("reject_unverified_sender", "there is no address verification service"),
+            Map.entry("reject_unverified_recipient", "there is no address verification service"),
+            Map.entry("permit_mx_backup", "list backup-MX domains in relay_domains instead"),
+            Map.entry("check_client_mx_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_client_ns_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_client_a_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_helo_mx_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_helo_ns_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_helo_a_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_sender_mx_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_sender_ns_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_sender_a_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_recipient_mx_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_recipient_ns_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_recipient_a_access", "MX/NS/A-based access tables are not implemented"),
+            Map.entry("check_ccert_access", "client certificates are not passed to the policy"),
+            Map.entry("permit_tls_clientcerts", "client certificates are not passed to the policy"),
+            Map.entry("permit_tls_all_clientcerts", "client certificates are not passed to the policy"),
+            Map.entry("check_etrn_access", "ETRN is not supported"),
+            Map.entry("permit_inet_interfaces", "use permit_mynetworks"),
+            Map.entry("reject_known_sender_login_mismatch", "use reject_sender_login_mismatch"));
 
     private List<Named> compile(Setting<List<String>> key, Config config, AccessKind defaultAcl) {
         List<String> words = new ArrayList<>();
@@ -307,7 +372,22 @@ public final class RestrictionPolicy implements SmtpPolicy {
                 Status s = c.rejectAuthenticatedSenderLoginMismatch(ev, ctx);
                 return s != Status.DUNNO ? s : c.rejectUnauthenticatedSenderLoginMismatch(ev, ctx);
             };
-            default -> throw new IllegalArgumentException("unknown restriction \"" + word + "\"" + Checks.suggest(name));
+            case "reject_plaintext_session" -> (ev, ctx) -> ev.facts.tls() ? Status.DUNNO
+                    : ev.reject(codes.plaintext(), "4.7.1", "Session encryption is required");
+            default -> {
+                if (classDefs != null && classDefs.containsKey(name)) {
+                    yield (ev, ctx) -> {
+                        if (ev.recursion > 100) {
+                            throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), "restriction class " + name + " recursion");
+                        }
+                        return run(ev, classes.get(name), ctx);
+                    };
+                }
+                if (UNSUPPORTED.containsKey(name)) {
+                    throw new IllegalArgumentException("restriction \"" + word + "\" is not supported: " + UNSUPPORTED.get(name));
+                }
+                throw new IllegalArgumentException("unknown restriction \"" + word + "\"" + Checks.suggest(name));
+            }
         };
     }
 

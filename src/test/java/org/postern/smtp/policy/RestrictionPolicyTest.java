@@ -425,6 +425,41 @@ class RestrictionPolicyTest {
         assertTrue(e.getMessage().contains("needs a check_*_access"), e.getMessage());
     }
 
+    @Test
+    void restrictionClasses() throws IOException {
+        String access = file("rcpt-classes", "alice@example.org  strict\n");
+        Map<Setting<?>, String> m = new HashMap<>();
+        m.put(PolicySettings.RESTRICTION_CLASSES, "strict = reject_non_fqdn_sender, only_ours; only_ours = check_sender_access hash:"
+                + file("ours", "example.org OK\n") + ", reject");
+        m.put(PolicySettings.RECIPIENT_RESTRICTIONS, "check_recipient_access hash:" + access);
+        RestrictionPolicy p = policy(m);
+        assertEquals("CONTINUE", rcpt(p, facts().ip("127.0.0.1").from("bob@example.org").to("alice@example.org")));
+        assertEquals("554 5.7.1 <alice@example.org>: Recipient address rejected: Access denied",
+                rcpt(p, facts().from("a@remote.example").to("alice@example.org")));
+        assertEquals("504 5.5.2 <a@nodot>: Sender address rejected: need fully-qualified address",
+                rcpt(p, facts().from("a@nodot").to("alice@example.org")));
+
+        m.put(PolicySettings.RESTRICTION_CLASSES, "loop = loop");
+        m.put(PolicySettings.RECIPIENT_RESTRICTIONS, "loop");
+        assertEquals("451 4.3.5 Server configuration error", rcpt(policy(m), facts().to("alice@example.org")));
+
+        m.put(PolicySettings.RESTRICTION_CLASSES, "reject = permit");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> policy(m));
+        assertTrue(e.getMessage().contains("is a restriction name"), e.getMessage());
+        m.put(PolicySettings.RESTRICTION_CLASSES, "x = no_such_thing");
+        e = assertThrows(IllegalArgumentException.class, () -> policy(m));
+        assertTrue(e.getMessage().startsWith("smtpd.smtpd_restriction_classes: class x: unknown restriction"), e.getMessage());
+    }
+
+    @Test
+    void plaintextAndUnsupported() {
+        RestrictionPolicy p = policy(PolicySettings.CLIENT_RESTRICTIONS, "reject_plaintext_session");
+        assertEquals("450 4.7.1 Session encryption is required", rcpt(p, facts().to("alice@example.org")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> policy(PolicySettings.RECIPIENT_RESTRICTIONS, "reject_unverified_recipient"));
+        assertTrue(e.getMessage().contains("not supported: there is no address verification service"), e.getMessage());
+    }
+
     // ---------------------------------------------------------------- DNS lists (in-memory zone; real dnsmasq in RestrictionPolicyDnsTest)
 
     @Test
