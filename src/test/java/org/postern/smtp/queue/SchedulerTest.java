@@ -227,6 +227,78 @@ class SchedulerTest {
     }
 
     @Test
+    void softBounceKeepsPermanentFailuresQueued() throws Exception {
+        local.outcome = a -> FakeLocalDelivery.fail(550, "5.1.1", "User unknown");
+        start(config(Duration.ofDays(5), Duration.ZERO).withNotify(Set.of("resource", "software", "2bounce"), false, true));
+        String id = QueueTestSupport.commit(q, QueueTestSupport.envelope("s@ours.example", "gone@ours.example"), QueueTestSupport.message("sb", "b"));
+        await("deferred", () -> q.list().stream().anyMatch(e -> e.id().equals(id) && e.queue().equals("deferred")));
+        assertEquals("User unknown", q.list().getFirst().recipients().getFirst().reason());
+        assertTrue(local.delivered.isEmpty(), "no bounce under soft_bounce");
+    }
+
+    @Test
+    void softwareErrorDefersAndNotifiesThePostmasterOnce() throws Exception {
+        local.outcome = a -> {
+            if (a.localPart().equals("crash")) {
+                throw new IllegalStateException("boom");
+            }
+            return FakeLocalDelivery.ok();
+        };
+        start(config(Duration.ofDays(5), Duration.ZERO));
+        String id = QueueTestSupport.commit(q, QueueTestSupport.envelope("s@ours.example", "crash@ours.example"), QueueTestSupport.message("c", "b"));
+        await("postmaster notice", () -> !local.to("postmaster@mx.ours.example").isEmpty());
+        await("deferred", () -> q.list().stream().anyMatch(e -> e.id().equals(id) && e.queue().equals("deferred")));
+        Thread.sleep(800); // a few more attempts
+        assertEquals(1, local.to("postmaster@mx.ours.example").size(), "one notice per message");
+        Dsn dsn = Dsn.parse(local.to("postmaster@mx.ours.example").getFirst().text());
+        assertEquals("Postmaster Warning: Delivery Problem", dsn.headers().get("subject"));
+        assertEquals("delayed", dsn.perRecipient().getFirst().get("action"));
+        assertTrue(local.to("s@ours.example").isEmpty(), "the sender hears nothing of it");
+    }
+
+    @Test
+    void confirmDelayClearedTellsTheSenderAfterAWarning() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+        local.outcome = a -> a.localPart().equals("slow") && !fixed.get() ? FakeLocalDelivery.fail(452, "4.2.2", "Mailbox full")
+                : FakeLocalDelivery.ok();
+        start(config(Duration.ofDays(5), Duration.ofMillis(300)).withNotify(Set.of("resource", "software", "2bounce"), true, false));
+        QueueTestSupport.commit(q, QueueTestSupport.envelope("s@ours.example", "slow@ours.example"), QueueTestSupport.message("dc", "b"));
+        await("delay warning", () -> local.to("s@ours.example").size() == 1);
+        fixed.set(true);
+        await("cleared notice", () -> local.to("s@ours.example").size() == 2);
+        Dsn cleared = Dsn.parse(local.to("s@ours.example").get(1).text());
+        assertEquals("Successful Mail Delivery Report", cleared.headers().get("subject"));
+        assertEquals("delivered", cleared.perRecipient().getFirst().get("action"));
+        await("queue empty", () -> q.size() == 0);
+    }
+
+    @Test
+    void localConcurrencyPerMailboxIsLimited() throws Exception {
+        java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> now = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ConcurrentHashMap<String, Integer> max = new java.util.concurrent.ConcurrentHashMap<>();
+        local.outcome = a -> {
+            var c = now.computeIfAbsent(a.key(), k -> new java.util.concurrent.atomic.AtomicInteger());
+            int v = c.incrementAndGet();
+            max.merge(a.key(), v, Math::max);
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            c.decrementAndGet();
+            return FakeLocalDelivery.ok();
+        };
+        start(config(Duration.ofDays(5), Duration.ZERO));
+        for (int i = 0; i < 20; i++) {
+            QueueTestSupport.commit(q, QueueTestSupport.envelope("s@remote.example", "busy@ours.example", "u" + i + "@ours.example"),
+                    QueueTestSupport.message("c" + i, "b"));
+        }
+        await("queue empty", () -> q.size() == 0);
+        assertEquals(20, local.to("busy@ours.example").size());
+        assertTrue(max.get("busy@ours.example") <= 2, "local_destination_concurrency_limit 2: " + max);
+    }
+
+    @Test
     void backoffDoublesBetweenLimits() {
         QueueConfig cfg = QueueConfig.defaults("h");
         assertEquals(Duration.ofSeconds(300), Qmgr.backoff(Duration.ZERO, cfg));
