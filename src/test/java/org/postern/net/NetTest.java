@@ -249,6 +249,18 @@ class NetTest {
         }
     }
 
+    @Test
+    void sniEntries() {
+        TlsContext.CertSpec c = TlsContext.CertSpec.parseSni("*.Example.org=tls/ex.crt:tls/ex.key", Path.of("/data"));
+        assertEquals("*.example.org", c.serverName());
+        assertEquals(Path.of("/data/tls/ex.crt"), c.certFile());
+        assertEquals(Path.of("/data/tls/ex.key"), c.keyFile());
+        assertEquals(Path.of("/etc/k.pem"), TlsContext.CertSpec.parseSni("mx.example=/etc/c.pem:/etc/k.pem", Path.of("/data")).keyFile());
+        for (String bad : new String[] {"mx.example", "=a:b", "mx.example=a", "mx.example=:b", "mx.example=a:", "m x=a:b"}) {
+            assertThrows(IllegalArgumentException.class, () -> TlsContext.CertSpec.parseSni(bad, Path.of("/data")), bad);
+        }
+    }
+
     static SSLSocket client(int port, String sni, String protocol) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new TrustManager[] {new X509TrustManager() {

@@ -36,6 +36,25 @@ public final class TlsContext {
 
     /** A certificate file and its key file, optionally for a server name ("*.example.org" allowed). */
     public record CertSpec(String serverName, Path certFile, Path keyFile) {
+
+        /**
+         * Parses one {@code [tls] sni} entry, {@code hostname=certfile:keyfile}; relative paths are
+         * resolved against {@code base} (the data directory).
+         */
+        public static CertSpec parseSni(String entry, Path base) {
+            int eq = entry.indexOf('=');
+            int colon = entry.indexOf(':', eq + 1);
+            if (eq <= 0 || colon < 0 || colon == eq + 1 || colon == entry.length() - 1) {
+                throw new IllegalArgumentException("SNI entry must be 'hostname=certfile:keyfile', got '" + entry + "'");
+            }
+            String host = entry.substring(0, eq).strip().toLowerCase(java.util.Locale.ROOT);
+            String h = host.startsWith("*.") ? host.substring(2) : host;
+            if (h.isEmpty() || !h.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '.')) {
+                throw new IllegalArgumentException("SNI entry: bad host name '" + host + "'");
+            }
+            return new CertSpec(host, base.resolve(entry.substring(eq + 1, colon).strip()),
+                    base.resolve(entry.substring(colon + 1).strip()));
+        }
     }
 
     private TlsContext(SSLContext context, SniKeyManager km, List<String> protocols) {
