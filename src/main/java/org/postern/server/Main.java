@@ -3,6 +3,7 @@ package org.postern.server;
 import org.postern.server.cli.CliException;
 import org.postern.server.cli.ConfigCommand;
 import org.postern.server.cli.InitCommand;
+import org.postern.server.cli.ServeCommand;
 import org.postern.server.cli.DirectoryCommands;
 import org.postern.server.cli.PwCommand;
 import org.postern.server.cli.QueueCommands;
@@ -36,6 +37,7 @@ public final class Main implements Runnable {
     public static CommandLine cli() {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new InitCommand());
+        cl.addSubcommand(new ServeCommand());
         cl.addSubcommand(new ConfigCommand());
         cl.addSubcommand(new PwCommand());
         DirectoryCommands.addTo(cl);

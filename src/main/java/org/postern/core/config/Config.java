@@ -16,8 +16,14 @@ public final class Config {
     private final Map<String, String> explicitText; // only keys set in the file
     private final Path file;
     private final Path baseDir;
+    private final Map<String, Integer> lines; // line of each key set in the file
 
     public Config(Collection<Setting<?>> registry, Map<String, Object> values, Map<String, String> explicitText, Path file) {
+        this(registry, values, explicitText, file, Map.of());
+    }
+
+    public Config(Collection<Setting<?>> registry, Map<String, Object> values, Map<String, String> explicitText, Path file,
+                  Map<String, Integer> lines) {
         Map<String, Setting<?>> reg = new LinkedHashMap<>();
         for (Setting<?> s : registry) {
             reg.put(s.key(), s);
@@ -27,6 +33,19 @@ public final class Config {
         this.explicitText = Map.copyOf(explicitText);
         this.file = file;
         this.baseDir = file == null ? Path.of("").toAbsolutePath() : file.toAbsolutePath().getParent();
+        this.lines = Map.copyOf(lines);
+    }
+
+    /**
+     * "file:line: " for a key set in the file (or "file: " / "" when unknown), to prefix
+     * errors found after loading (restriction names, table files, certificates).
+     */
+    public String where(String key) {
+        if (file == null) {
+            return "";
+        }
+        Integer line = lines.get(key);
+        return file + (line == null ? "" : ":" + line) + ": ";
     }
 
     /** All defaults (no file). */
@@ -80,6 +99,6 @@ public final class Config {
             v.put(e.getKey().key(), e.getKey().type().parse(e.getValue()));
             ex.put(e.getKey().key(), e.getValue());
         }
-        return new Config(registry.values(), v, ex, file);
+        return new Config(registry.values(), v, ex, file, lines);
     }
 }

@@ -24,6 +24,11 @@ public final class ConfigCommand implements Runnable {
         @Override
         public Integer call() {
             Config c = config.load();
+            try {
+                org.postern.server.Assembly.validate(c);
+            } catch (org.postern.server.Assembly.StartupException e) {
+                throw new CliException(e.getMessage());
+            }
             System.out.println("postern: " + c.file() + ": configuration is valid");
             return 0;
         }

@@ -83,6 +83,7 @@ public final class ConfigLoader {
         }
         Map<String, Object> values = new HashMap<>();
         Map<String, String> explicit = new HashMap<>();
+        Map<String, Integer> lines = new HashMap<>();
         for (Setting<?> s : registry) {
             values.put(s.key(), s.defaultValue());
         }
@@ -128,6 +129,7 @@ public final class ConfigLoader {
                 try {
                     values.put(key, s.type().parse(textValue));
                     explicit.put(key, textValue);
+                    lines.put(key, kline);
                 } catch (IllegalArgumentException e) {
                     problems.add(new Problem(file, kline, key, "bad value: " + e.getMessage()));
                 }
@@ -136,7 +138,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(registry, values, explicit, file);
+        return new Config(registry, values, explicit, file, lines);
     }
 
     private static int line(TomlPosition p) {

@@ -600,7 +600,8 @@ public final class RestrictionPolicy implements SmtpPolicy {
 
     // ---------------------------------------------------------------- shared helpers for Checks
 
-    boolean inMynetworks(InetAddress a) {
+    /** Whether a client address is in mynetworks (also the listeners' limit exemption). */
+    public boolean inMynetworks(InetAddress a) {
         if (a == null) {
             return false;
         }
