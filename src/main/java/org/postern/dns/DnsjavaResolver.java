@@ -308,9 +308,18 @@ public final class DnsjavaResolver implements DnsResolver {
         return List.copyOf(out);
     }
 
+    /** Lower case, no trailing dot, IDNA A-labels (a name that cannot be converted is queried as given and will not exist). */
     private static String normalise(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT);
-        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+        n = n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+        if (!n.chars().allMatch(c -> c < 128)) {
+            try {
+                n = java.net.IDN.toASCII(n, java.net.IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            } catch (IllegalArgumentException e) {
+                return n;
+            }
+        }
+        return n;
     }
 
     private static String nameText(Name n) {
@@ -351,6 +360,9 @@ public final class DnsjavaResolver implements DnsResolver {
             for (InetSocketAddress server : servers) {
                 SimpleResolver res = new SimpleResolver(server);
                 res.setTimeout(timeout);
+                // EDNS0 with a 1232-byte payload (the DNS flag day 2020 value): large TXT answers (DKIM keys) fit in UDP;
+                // truncated answers are retried over TCP by dnsjava
+                res.setEDNS(0, 1232, 0, List.of());
                 Message response;
                 try {
                     queries.incrementAndGet();

@@ -31,6 +31,8 @@ class DnsjavaResolverTest {
                 "--local-ttl=60",
                 "--txt-record=example.test,v=spf1 ip4:127.0.0.1 -all",
                 "--txt-record=long.example.test,part one ,part two",
+                "--txt-record=big.example.test," + "a".repeat(250) + "," + "b".repeat(250) + "," + "c".repeat(250) + "," + "d".repeat(250),
+                "--host-record=xn--bcher-kva.example.test,127.0.0.8",
                 "--address=/2.0.0.127.zen.test/127.0.0.2",
                 "--txt-record=2.0.0.127.zen.test,listed",
                 "--ptr-record=9.0.0.127.in-addr.arpa,host9.example.test"));
@@ -56,6 +58,8 @@ class DnsjavaResolverTest {
         assertEquals(List.of(new MxRecord(5, "mx2.example.test"), new MxRecord(10, "mx.example.test")), r.mx("example.test"));
         assertEquals(List.of("v=spf1 ip4:127.0.0.1 -all"), r.txt("example.test"));
         assertEquals(List.of("part one part two"), r.txt("long.example.test"));
+        assertEquals(List.of("a".repeat(250) + "b".repeat(250) + "c".repeat(250) + "d".repeat(250)), r.txt("big.example.test"));
+        assertEquals(List.of(InetAddress.getByName("127.0.0.8")), r.addresses("bücher.example.test"));
         assertEquals(List.of("127.0.0.2"), r.a("2.0.0.127.zen.test"));
         assertEquals(List.of("listed"), r.txt("2.0.0.127.zen.test"));
         assertEquals(List.of("host9.example.test"), r.ptr(InetAddress.getByName("127.0.0.9")));
