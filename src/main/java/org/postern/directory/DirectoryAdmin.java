@@ -49,6 +49,12 @@ public interface DirectoryAdmin {
     void setPasswordHash(Address address, String passwordHash);
 
     /**
+     * Disables (no mail accepted, no login) or re-enables a user without removing it; needs
+     * Postern's own schema (the seed schema has no such column).
+     */
+    void setEnabled(Address address, boolean enabled);
+
+    /**
      * Adds an alias: {@code source} is {@code user@domain} or {@code @domain} (catch-all) in a
      * local domain; targets are addresses (local or remote).
      */

@@ -811,6 +811,22 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         LOG.info("password changed: {}", a.key());
     }
 
+    @Override
+    public void setEnabled(Address address, boolean enabled) {
+        Address a = userAddress(address);
+        if (foreign) {
+            throw new AdminException(AdminException.Kind.INVALID,
+                    "disabling users needs schema = \"postern\" (the seed schema has no enabled column)");
+        }
+        write((enabled ? "enable " : "disable ") + a.key(), c -> {
+            if (update(c, "UPDATE virtual_users SET enabled = ? WHERE email = ?", enabled, a.key()) == 0) {
+                throw new AdminException(AdminException.Kind.NOT_FOUND, "no such user: " + a.key());
+            }
+            return null;
+        });
+        LOG.info("user {}: {}", enabled ? "enabled" : "disabled", a.key());
+    }
+
     /** An alias source as stored: "user@domain" (lower-case key) or "@domain". */
     static String aliasSource(String source) {
         String s = source.strip();

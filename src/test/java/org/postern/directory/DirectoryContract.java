@@ -108,6 +108,14 @@ public interface DirectoryContract {
             assertEquals(2, d.users(null).size());
             assertEquals(AdminException.Kind.UNKNOWN_DOMAIN, assertThrows(AdminException.class, () -> d.users("other.example")).kind());
 
+            d.setEnabled(a("bob@example.org"), false);
+            assertTrue(d.mailbox(a("bob@example.org")).isEmpty(), "a disabled user has no mailbox");
+            assertFalse(d.resolve(a("bob@example.org")).exists());
+            assertEquals(Optional.empty(), d.passwordHash("bob@example.org"), "nor a login");
+            assertFalse(d.users("example.org").get(0).enabled());
+            d.setEnabled(a("bob@example.org"), true);
+            assertTrue(d.mailbox(a("bob@example.org")).isPresent());
+
             d.removeUser(a("bob@example.org"));
             assertTrue(d.mailbox(a("bob@example.org")).isEmpty());
             assertEquals("no such user: bob@example.org",

@@ -149,6 +149,8 @@ public interface ForeignSchemaContract {
             assertTrue(d.mailbox(Address.parse("new@example.nl")).isPresent());
             assertEquals(AdminException.Kind.INVALID,
                     assertThrows(AdminException.class, () -> d.addUser(Address.parse("q@example.nl"), "{PLAIN}q", 1024L)).kind());
+            assertEquals(AdminException.Kind.INVALID,
+                    assertThrows(AdminException.class, () -> d.setEnabled(Address.parse("new@example.nl"), false)).kind());
             d.addAlias("sales@example.nl", List.of("new@example.nl", "user@example.nl"));
             assertEquals(List.of("new@example.nl", "user@example.nl"),
                     DirectoryContract.keys(d.resolve(Address.parse("sales@example.nl"))));

@@ -168,7 +168,7 @@ public final class DirectoryCommands {
     // ------------------------------------------------------------------ user
 
     @Command(name = "user", description = "Add, list or remove users (virtual mailboxes), or change a password.",
-            subcommands = {UserAdd.class, UserList.class, UserRemove.class, UserPasswd.class})
+            subcommands = {UserAdd.class, UserList.class, UserRemove.class, UserPasswd.class, UserDisable.class, UserEnable.class})
     static final class UserCommand implements Runnable {
         @Override
         public void run() {
@@ -344,6 +344,40 @@ public final class DirectoryCommands {
                 return null;
             });
             done("password of " + a.key() + " changed", map("user", a.key(), "password_changed", true));
+            return 0;
+        }
+    }
+
+    @Command(name = "disable", description = "Disable a user: mail to it is refused and it cannot log in; nothing is deleted.")
+    static final class UserDisable extends Verb {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        public Integer call() {
+            Address a = address(address);
+            admin(config.load(), d -> {
+                d.setEnabled(a, false);
+                return null;
+            });
+            done("user " + a.key() + " disabled", map("user", a.key(), "enabled", false));
+            return 0;
+        }
+    }
+
+    @Command(name = "enable", description = "Enable a disabled user again.")
+    static final class UserEnable extends Verb {
+        @Parameters(paramLabel = "ADDRESS")
+        String address;
+
+        @Override
+        public Integer call() {
+            Address a = address(address);
+            admin(config.load(), d -> {
+                d.setEnabled(a, true);
+                return null;
+            });
+            done("user " + a.key() + " enabled", map("user", a.key(), "enabled", true));
             return 0;
         }
     }

@@ -149,6 +149,11 @@ class DirectoryCommandsTest {
         assertEquals(1, nobody.exit());
         assertTrue(nobody.out().contains("nobody@example.org: not found: nobody@example.org: no mailbox or alias for nobody@example.org"), nobody.out());
 
+        ok(cli("user", "disable", "carol@example.org"));
+        assertEquals("bob@example.org\tquota 1073741824\ncarol@example.org\tdisabled", cli("user", "list").out().strip());
+        assertEquals(1, cli("lookup", "carol@example.org").exit());
+        ok(cli("user", "enable", "carol@example.org"));
+        ok(cli("lookup", "carol@example.org"));
         ok(cli("user", "remove", "carol@example.org"));
         fails(cli("user", "remove", "carol@example.org"), "no such user: carol@example.org");
         ok(cli("domain", "remove", "example.org", "--force"));
