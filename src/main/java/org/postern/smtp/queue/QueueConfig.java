@@ -33,7 +33,19 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
     }
 
     public static QueueConfig from(Config c, String myhostname) {
-        return new QueueConfig(myhostname, c.get(QueueSettings.MYORIGIN), c.get(QueueSettings.GROUP_COMMIT),
+        return from(c, myhostname, null);
+    }
+
+    /**
+     * @param primaryDomain used as myorigin when {@code [queue] myorigin} is empty (e.g. the first
+     *                      domain of the directory, so "postmaster" means a real mailbox); null: myhostname
+     */
+    public static QueueConfig from(Config c, String myhostname, String primaryDomain) {
+        String origin = c.get(QueueSettings.MYORIGIN);
+        if (origin.isBlank() && primaryDomain != null && !primaryDomain.isBlank()) {
+            origin = primaryDomain;
+        }
+        return new QueueConfig(myhostname, origin, c.get(QueueSettings.GROUP_COMMIT),
                 c.get(QueueSettings.MINIMAL_BACKOFF_TIME), c.get(QueueSettings.MAXIMAL_BACKOFF_TIME),
                 c.get(QueueSettings.QUEUE_RUN_DELAY), c.get(QueueSettings.MAXIMAL_QUEUE_LIFETIME),
                 c.get(QueueSettings.BOUNCE_QUEUE_LIFETIME), c.get(QueueSettings.DELAY_WARNING_TIME),
