@@ -54,6 +54,8 @@ public final class MaildirStore implements MailStore {
     /** How long a delivery waits for {@code dovecot-uidlist.lock} before leaving the UID to the next sync. */
     static final Duration UIDLIST_LOCK_TIMEOUT = Duration.ofSeconds(10);
     /** Before rejecting for quota, recalculate usage when the last recalculation is older than this. */
+    /** Files older than this in tmp/ are leftovers of crashed deliveries (the Maildir spec's 36 hours). */
+    static final Duration TMP_MAX_AGE = Duration.ofHours(36);
     static final long QUOTA_RECHECK_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final HomeTemplate homes;
@@ -602,9 +604,32 @@ public final class MaildirStore implements MailStore {
                         }
                     }
                 }
+                cleanTmp();
                 ready = true;
             } finally {
                 createLock.unlock();
+            }
+        }
+
+        /**
+         * Removes files left in tmp/ by deliveries that crashed more than 36 hours ago, as the
+         * Maildir spec asks (done once per folder per process start).
+         */
+        private void cleanTmp() {
+            long cutoff = System.currentTimeMillis() - TMP_MAX_AGE.toMillis();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.resolve("tmp"))) {
+                for (Path p : ds) {
+                    try {
+                        if (Files.isRegularFile(p) && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                            Files.deleteIfExists(p);
+                            log.debug("removed stale {}", p);
+                        }
+                    } catch (IOException e) {
+                        // gone or unreadable: not ours to worry about now
+                    }
+                }
+            } catch (IOException e) {
+                log.debug("cannot clean {}: {}", dir.resolve("tmp"), e.toString());
             }
         }
 

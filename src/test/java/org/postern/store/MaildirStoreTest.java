@@ -326,6 +326,19 @@ class MaildirStoreTest {
     }
 
     @Test
+    void staleTmpFilesAreRemovedAtFirstUse() throws IOException {
+        Address bob = Address.parse("bob@example.org");
+        store().deliver(req(bob, null, null, message(100)));
+        Path tmp = store().home(bob).resolve("tmp");
+        Path old = Files.writeString(tmp.resolve("1600000000.M1P1Q1.crashed"), "half");
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 37L * 3600 * 1000));
+        Path recent = Files.writeString(tmp.resolve("1600000000.M1P1Q2.inflight"), "half");
+        store().deliver(req(bob, null, null, message(100))); // a new store: first use of the folder in this "process"
+        assertFalse(Files.exists(old));
+        assertTrue(Files.exists(recent), "an in-flight delivery of another process is left alone");
+    }
+
+    @Test
     void diskFullIsTemporary() {
         MailStore.Result r = MaildirStore.ioFailure(new IOException("No space left on device"), "write x");
         assertEquals(452, r.reply().code());
