@@ -549,6 +549,107 @@ final class Checks {
         };
     }
 
+    /**
+     * Postfix's check_*_mx_access / check_*_a_access: the MX hosts of the domain (the domain itself
+     * when it has no MX) or the domain's own A/AAAA, looked up by name and by address. These are
+     * blacklists: OK is refused as a configuration error, as in Postfix. A DNS failure defers.
+     */
+    Restriction serverAccess(Table t, AccessKind kind, boolean mx) {
+        return (ev, ctx) -> {
+            String what;
+            String replyClass;
+            switch (kind) {
+                case CLIENT, REVERSE_CLIENT -> {
+                    what = ev.facts.clientName();
+                    replyClass = RestrictionPolicy.CLIENT_CLASS;
+                    if (what == null || what.equalsIgnoreCase(ClientIdentity.UNKNOWN)) {
+                        return Status.DUNNO;
+                    }
+                }
+                case HELO -> {
+                    what = ev.facts.helo();
+                    replyClass = RestrictionPolicy.HELO_CLASS;
+                }
+                case SENDER -> {
+                    what = ev.sender;
+                    replyClass = RestrictionPolicy.SENDER_CLASS;
+                }
+                default -> {
+                    what = ev.recipient;
+                    replyClass = RestrictionPolicy.RECIPIENT_CLASS;
+                }
+            }
+            if (what == null || what.isEmpty()) {
+                return Status.DUNNO;
+            }
+            int at = what.lastIndexOf('@');
+            String domain = Hostnames.dropTrailingDot(at >= 0 ? domainOf(what) : what.toLowerCase(Locale.ROOT));
+            String replyName = kind == AccessKind.CLIENT || kind == AccessKind.REVERSE_CLIENT ? ev.clientNamaddr() : what;
+            Status s = serverAccess(ev, t, domain, mx, replyName, replyClass, kind);
+            if (s == Status.OK) {
+                Eval.LOG.warn("restriction check_*_{}_access returns OK for {}; this is not allowed for security reasons "
+                        + "(use DUNNO to make an exception)", mx ? "mx" : "a", org.postern.core.Texts.safe(what));
+                throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), t.name() + ": OK in a server access table");
+            }
+            return s;
+        };
+    }
+
+    private Status serverAccess(Eval ev, Table t, String domain, boolean mx, String replyName, String replyClass, AccessKind kind) {
+        if (domain.startsWith("[") && domain.endsWith("]")) {
+            if (!mx) {
+                return Status.DUNNO;
+            }
+            InetAddress lit = org.postern.smtp.policy.table.Cidr.literal(domain);
+            String v = lit == null ? null : addrFind(t, Hostnames.text(lit));
+            return v == null ? Status.DUNNO : TableActions.apply(p, ev, t.name(), v, replyName, replyClass, kind);
+        }
+        DnsResolver dns = p.dns();
+        List<String> hosts = new ArrayList<>();
+        List<InetAddress> addresses = new ArrayList<>();
+        try {
+            if (mx) {
+                for (DnsResolver.MxRecord r : dns.mx(domain)) {
+                    if (!r.host().equals(".") && !r.host().isEmpty()) {
+                        hosts.add(r.host());
+                    }
+                }
+                if (hosts.isEmpty() && !dns.addresses(domain).isEmpty()) {
+                    hosts.add(domain); // no MX: the domain is its own mail exchanger
+                }
+            } else {
+                addresses.addAll(dns.addresses(domain));
+            }
+        } catch (DnsTemporaryException e) {
+            ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up " + (mx ? "MX" : "A")
+                    + " records of " + domain);
+            return Status.DUNNO;
+        }
+        for (String h : hosts) {
+            String v = domainFind(t, h, true);
+            if (v != null) {
+                return TableActions.apply(p, ev, t.name(), v, replyName, replyClass, kind);
+            }
+            try {
+                for (InetAddress a : dns.addresses(h)) {
+                    v = addrFind(t, Hostnames.text(a));
+                    if (v != null) {
+                        return TableActions.apply(p, ev, t.name(), v, replyName, replyClass, kind);
+                    }
+                }
+            } catch (DnsTemporaryException e) {
+                ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up mail exchanger " + h);
+            }
+        }
+        for (InetAddress a : addresses) {
+            String v = addrFind(t, Hostnames.text(a));
+            if (v != null) {
+                return TableActions.apply(p, ev, t.name(), v, replyName, replyClass, kind);
+            }
+        }
+        return Status.DUNNO;
+    }
+
     // ---------------------------------------------------------------- DNS lists
 
     enum RhsblTarget { CLIENT, REVERSE_CLIENT, SENDER, HELO, RECIPIENT }
@@ -722,7 +823,9 @@ final class Checks {
             "reject_rhsbl_client", "reject_rhsbl_reverse_client", "reject_rhsbl_sender", "reject_rhsbl_helo", "reject_rhsbl_recipient",
             "permit_rhswl_client", "check_client_access", "check_reverse_client_hostname_access", "check_helo_access",
             "check_sender_access", "check_recipient_access", "check_policy_service", "reject_authenticated_sender_login_mismatch",
-            "reject_unauthenticated_sender_login_mismatch", "reject_sender_login_mismatch", "reject_plaintext_session");
+            "reject_unauthenticated_sender_login_mismatch", "reject_sender_login_mismatch", "reject_plaintext_session",
+            "check_client_mx_access", "check_client_a_access", "check_helo_mx_access", "check_helo_a_access", "check_sender_mx_access",
+            "check_sender_a_access", "check_recipient_mx_access", "check_recipient_a_access");
 
     static String suggest(String word) {
         String best = null;

@@ -39,7 +39,9 @@ class RestrictionPolicyDnsTest {
                 "--host-record=spammer.test.dbl.test,127.0.1.2",
                 // forward and reverse names: 127.0.0.5 is mx.good.test both ways; 127.0.0.6 has a PTR that does not confirm
                 "--host-record=mx.good.test,127.0.0.5", "--mx-host=good.test,mx.good.test,10",
-                "--ptr-record=6.0.0.127.in-addr.arpa,liar.good.test"));
+                "--ptr-record=6.0.0.127.in-addr.arpa,liar.good.test",
+                // a domain whose mail exchanger sits in a private network
+                "--mx-host=bogus.test,mx.bogus.test,10", "--host-record=mx.bogus.test,10.1.2.3"));
         silent = new Dnsmasq.Silent();
     }
 
@@ -114,6 +116,28 @@ class RestrictionPolicyDnsTest {
 
         RestrictionPolicy dead = policy(resolver(silent.server()), PolicySettings.SENDER_RESTRICTIONS, "reject_unknown_sender_domain");
         assertEquals("450 4.1.8 <a@good.test>: Sender address rejected: Domain not found", rcpt(dead, facts().from("a@good.test").to("alice@example.org")));
+    }
+
+    @Test
+    void mxAndAAccessTables(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cidr = dir.resolve("bogon.cidr");
+        java.nio.file.Files.writeString(cidr, "10.0.0.0/8 REJECT mail exchanger in a private network\n127.0.0.5 DUNNO\n");
+        java.nio.file.Path ok = dir.resolve("ok.cidr");
+        java.nio.file.Files.writeString(ok, "127.0.0.0/8 OK\n");
+        DnsResolver r = resolver(dns.server());
+        RestrictionPolicy mx = policy(r, PolicySettings.SENDER_RESTRICTIONS, "check_sender_mx_access cidr:" + cidr);
+        assertEquals("554 5.7.1 <a@bogus.test>: Sender address rejected: mail exchanger in a private network",
+                rcpt(mx, facts().from("a@bogus.test").to("alice@example.org")));
+        assertEquals("CONTINUE", rcpt(mx, facts().from("a@good.test").to("alice@example.org")));
+        assertEquals("CONTINUE", rcpt(mx, facts().from("a@nodomain.test").to("alice@example.org")));
+        RestrictionPolicy a = policy(r, PolicySettings.HELO_RESTRICTIONS, "check_helo_a_access cidr:" + cidr);
+        assertEquals("554 5.7.1 <mx.bogus.test>: Helo command rejected: mail exchanger in a private network",
+                rcpt(a, facts().helo("mx.bogus.test").to("alice@example.org")));
+        RestrictionPolicy whitelist = policy(r, PolicySettings.SENDER_RESTRICTIONS, "check_sender_mx_access cidr:" + ok);
+        assertEquals("451 4.3.5 Server configuration error", rcpt(whitelist, facts().from("a@good.test").to("alice@example.org")));
+        RestrictionPolicy dead = policy(resolver(silent.server()), PolicySettings.SENDER_RESTRICTIONS, "check_sender_mx_access cidr:" + cidr);
+        assertEquals("450 4.4.3 <a@bogus.test>: Sender address rejected: unable to look up MX records of bogus.test",
+                rcpt(dead, facts().from("a@bogus.test").to("alice@example.org")));
     }
 
     @Test
