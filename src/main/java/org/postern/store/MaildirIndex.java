@@ -126,6 +126,99 @@ public final class MaildirIndex {
         }
     }
 
+    /**
+     * Sets a message's flags: the file moves to {@code cur/} with {@code :2,<flags>} (letters in
+     * ASCII order, as the Maildir spec asks; anything Dovecot keeps after a comma in the info
+     * is preserved). The UID stays, since the base name does not change.
+     *
+     * @param flags standard flag letters (D, F, P, R, S, T) and keyword letters a-z
+     * @return the message as it is now
+     * @throws java.nio.file.NoSuchFileException when the message was expunged meanwhile
+     */
+    public Message setFlags(Message m, String flags) throws IOException {
+        String letters = normaliseFlags(flags);
+        folder.home.lock.lock();
+        try (Uidlist.Lock l = Uidlist.Lock.acquire(folder.dir, MaildirStore.UIDLIST_LOCK_TIMEOUT)) {
+            Path current = locate(m);
+            String name = current.getFileName().toString();
+            String base = MaildirName.base(name);
+            int info = name.indexOf(":2,");
+            String extra = "";
+            if (info >= 0) {
+                int comma = name.indexOf(',', info + 3);
+                extra = comma < 0 ? "" : name.substring(comma);
+            }
+            String target = base + ":2," + letters + extra;
+            Path dest = folder.dir.resolve("cur").resolve(target);
+            if (!dest.equals(current)) {
+                Files.move(current, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            return new Message(m.uid(), target, false, letters, m.size(), m.vsize(), dest);
+        } finally {
+            folder.home.lock.unlock();
+        }
+    }
+
+    /**
+     * Removes a message for good (IMAP EXPUNGE) and records the freed space in
+     * {@code maildirsize}. Its UID is never given again. Returns false when it was already gone.
+     */
+    public boolean expunge(Message m) throws IOException {
+        folder.home.lock.lock();
+        try (Uidlist.Lock l = Uidlist.Lock.acquire(folder.dir, MaildirStore.UIDLIST_LOCK_TIMEOUT)) {
+            Path current;
+            try {
+                current = locate(m);
+            } catch (NoSuchFileException e) {
+                return false;
+            }
+            Files.delete(current);
+            if (Files.exists(folder.home.dir.resolve(MaildirQuota.NAME))) {
+                MaildirQuota.append(folder.home.dir, -m.size(), -1);
+                if (folder.home.cachedUsage >= 0) {
+                    folder.home.cachedUsage = Math.max(0, folder.home.cachedUsage - m.size());
+                }
+            }
+            return true;
+        } finally {
+            folder.home.lock.unlock();
+        }
+    }
+
+    /** The message's file now: its last known path, else found again by base name in cur/ or new/. */
+    private Path locate(Message m) throws IOException {
+        if (Files.exists(m.path())) {
+            return m.path();
+        }
+        String base = MaildirName.base(m.fileName());
+        for (String sub : new String[] {"cur", "new"}) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder.dir.resolve(sub))) {
+                for (Path p : ds) {
+                    if (MaildirName.base(p.getFileName().toString()).equals(base)) {
+                        return p;
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // no such subdirectory
+            }
+        }
+        throw new NoSuchFileException(m.path().toString(), null, "message UID " + m.uid() + " is gone");
+    }
+
+    static String normaliseFlags(String flags) {
+        java.util.TreeSet<Character> set = new java.util.TreeSet<>();
+        for (char c : flags.toCharArray()) {
+            boolean ok = "DFPRST".indexOf(c) >= 0 || (c >= 'a' && c <= 'z');
+            if (!ok) {
+                throw new IllegalArgumentException("not a Maildir flag letter: '" + c + "'");
+            }
+            set.add(c);
+        }
+        StringBuilder sb = new StringBuilder();
+        set.forEach(sb::append);
+        return sb.toString();
+    }
+
     private static long extensionW(String ext) {
         for (String f : ext.split(" ")) {
             if (f.length() > 1 && f.charAt(0) == 'W') {

@@ -168,6 +168,17 @@ class DovecotInteropTest {
             assertEquals(7, st.deliver(new MailStore.Request(bob, null, "", bob, null, msg("inbox 7"))).uid());
             d.handOver(st.mailRoot());
             assertEquals(7, imap(d, "bob@example.org", "INBOX").messages().getLast().uid());
+
+            // flags we set and messages we expunge are what Dovecot then shows
+            MaildirIndex idx = st.index(bob, null);
+            List<MaildirIndex.Message> now = idx.sync().messages();
+            idx.setFlags(now.get(2), now.get(2).flags() + "F");
+            assertTrue(idx.expunge(now.get(3)));
+            d.handOver(st.mailRoot());
+            ImapView v3 = imap(d, "bob@example.org", "INBOX");
+            assertEquals(List.of(1L, 2L, 3L, 5L, 6L, 7L), v3.messages().stream().map(ImapMessage::uid).toList());
+            assertTrue(v3.messages().get(2).flags().contains("\\Flagged"), v3.messages().get(2).toString());
+            assertTrue(!v3.messages().get(0).flags().contains("\\Flagged"));
             assertTrue(!Files.readString(d.log()).contains("Error"), Files.readString(d.log()));
         }
     }

@@ -376,6 +376,33 @@ class MaildirStoreTest {
     }
 
     @Test
+    void flagsAndExpunge() throws IOException {
+        MaildirStore st = store();
+        Address bob = Address.parse("bob@example.org");
+        for (int i = 0; i < 3; i++) {
+            st.deliver(req(bob, 1_000_000L, null, message(500)));
+        }
+        MaildirIndex idx = st.index(bob, null);
+        List<MaildirIndex.Message> ms = idx.sync().messages();
+        long before = st.usage(bob);
+        MaildirIndex.Message m = idx.setFlags(ms.get(0), "SF");
+        assertEquals("FS", m.flags());
+        assertTrue(m.path().toString().contains("/cur/"), m.path().toString());
+        assertTrue(m.fileName().endsWith(":2,FS"));
+        // stale handle (old path): found again by base name
+        MaildirIndex.Message m2 = idx.setFlags(ms.get(0), "S");
+        assertEquals("S", m2.flags());
+        assertEquals(List.of("S", "", ""), idx.sync().messages().stream().map(MaildirIndex.Message::flags).toList());
+        assertThrows(IllegalArgumentException.class, () -> idx.setFlags(ms.get(1), "X"));
+
+        assertTrue(idx.expunge(ms.get(1)));
+        assertFalse(idx.expunge(ms.get(1)));
+        assertEquals(List.of(1L, 3L), idx.sync().messages().stream().map(MaildirIndex.Message::uid).toList());
+        assertEquals(before - ms.get(1).size(), st.usage(bob));
+        assertEquals(4, st.deliver(req(bob, null, null, message(100))).uid(), "an expunged UID is never reused");
+    }
+
+    @Test
     void tornUidlistTailAndExternalChangesAreHandled() throws IOException {
         MaildirStore st = store();
         Address bob = Address.parse("bob@example.org");
