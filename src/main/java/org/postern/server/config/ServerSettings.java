@@ -51,8 +51,8 @@ public final class ServerSettings {
     public static final Setting<Boolean> LOG_STDOUT = LOG.add("stdout", SettingType.BOOL, "yes", "log to standard output");
     public static final Setting<String> LOG_LEVEL = LOG.add("level", SettingType.oneOf("error", "warn", "info", "debug", "trace"), "info",
             "default log level");
-    public static final Setting<List<String>> LOG_LEVELS = LOG.add("levels", SettingType.LIST, "",
-            "per-component levels, e.g. 'smtpd=debug, directory=warn'");
+    public static final Setting<List<String>> LOG_LEVELS = LOG.add("levels", LogLevelsType.INSTANCE, "",
+            "per-component levels, e.g. 'smtpd=debug, directory=warn' (components are logger names: smtpd, qmgr, imap-login, directory...)");
     public static final Setting<String> SYSLOG_NAME = LOG.add("syslog_name", SettingType.STRING, "postfix",
             "program name prefix of SMTP log lines (postfix/smtpd[pid]: ...) so existing fail2ban filters and log analysers work");
 

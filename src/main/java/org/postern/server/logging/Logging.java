@@ -16,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.postern.core.config.Config;
 import org.postern.server.config.ServerSettings;
 import org.slf4j.LoggerFactory;
@@ -37,11 +35,9 @@ public final class Logging {
             "org.xerial", "org.flywaydb", "org.xbill", "com.github.benmanes", "org.tomlj", "org.bouncycastle",
             "picocli");
 
-    private static final Pattern LEVEL_ENTRY = Pattern.compile("([A-Za-z0-9_.\\-/]+)\\s*=\\s*([A-Za-z]+)");
-
     /**
-     * Replaces the logging configuration with the one {@code config} describes. Throws
-     * IllegalArgumentException (naming log.levels) for a malformed per-component level, before changing anything.
+     * Replaces the logging configuration with the one {@code config} describes (its values were
+     * validated when it was loaded).
      */
     public static void configure(Config config) {
         Map<String, Level> levels = parseLevels(config.get(ServerSettings.LOG_LEVELS));
@@ -83,29 +79,17 @@ public final class Logging {
         applyLevels(ctx, Level.WARN, Map.of());
     }
 
-    /** Parses "component=level" entries (commas and/or spaces between them). */
+    /**
+     * Parses "component=level" entries (commas and/or spaces between them, as {@code [log] levels} is
+     * written); IllegalArgumentException names the bad entry.
+     */
     public static Map<String, Level> parseLevels(List<String> entries) {
-        String text = String.join(" ", entries);
         Map<String, Level> out = new LinkedHashMap<>();
-        Matcher m = LEVEL_ENTRY.matcher(text);
-        int pos = 0;
-        while (m.find()) {
-            String between = text.substring(pos, m.start());
-            if (!between.replace(",", " ").isBlank()) {
-                throw badLevels(between.strip());
-            }
-            out.put(m.group(1), level(m.group(2)));
-            pos = m.end();
-        }
-        if (!text.substring(pos).replace(",", " ").isBlank()) {
-            throw badLevels(text.substring(pos).strip());
+        for (String e : ServerSettings.LOG_LEVELS.type().parse(String.join(" ", entries))) {
+            int eq = e.indexOf('=');
+            out.put(e.substring(0, eq), level(e.substring(eq + 1)));
         }
         return out;
-    }
-
-    private static IllegalArgumentException badLevels(String near) {
-        return new IllegalArgumentException("bad value for log.levels near '" + near
-                + "': expected component=level entries such as 'smtpd=debug, directory=warn'");
     }
 
     private static Level level(String name) {
@@ -116,7 +100,7 @@ public final class Logging {
             case "debug" -> Level.DEBUG;
             case "trace" -> Level.TRACE;
             case "off" -> Level.OFF;
-            default -> throw new IllegalArgumentException("bad value for log.levels: unknown level '" + name
+            default -> throw new IllegalArgumentException("unknown log level '" + name
                     + "' (use error, warn, info, debug or trace)");
         };
     }

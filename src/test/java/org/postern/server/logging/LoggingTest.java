@@ -127,13 +127,20 @@ class LoggingTest {
     }
 
     @Test
-    void malformedLevelsAreRejected() {
+    void malformedLevelsAreRejected() throws Exception {
         assertEquals(Map.of("smtpd", Level.DEBUG), Logging.parseLevels(List.of("smtpd=debug")));
-        assertEquals(Map.of("smtpd", Level.DEBUG, "imap-login", Level.WARN), Logging.parseLevels(List.of("smtpd", "=", "debug,", "imap-login=warn")));
+        assertEquals(Map.of("smtpd", Level.DEBUG, "imap-login", Level.WARN), Logging.parseLevels(List.of("smtpd", "=", "debug,", "imap-login=warning")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Logging.parseLevels(List.of("smtpd:debug")));
-        assertTrue(e.getMessage().contains("log.levels"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected component=level"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Logging.parseLevels(List.of("smtpd=loud")));
         assertTrue(e.getMessage().contains("unknown level 'loud'"), e.getMessage());
+
+        // validated when the file is loaded, so config check names file, line and key
+        ConfigLoader.ConfigException ce = assertThrows(ConfigLoader.ConfigException.class,
+                () -> config("[log]\nlevel = \"info\"\nlevels = \"smtpd=debug, qmgr=loud\"\n"));
+        assertTrue(ce.getMessage().contains("postern.toml:3: log.levels: bad value: unknown level 'loud' for qmgr"), ce.getMessage());
+        Config ok = config("[log]\nlevels = \"smtpd = DEBUG  directory=warn\"\n");
+        assertEquals(List.of("smtpd=debug", "directory=warn"), ok.get(org.postern.server.config.ServerSettings.LOG_LEVELS));
     }
 
     @Test
