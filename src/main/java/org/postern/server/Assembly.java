@@ -130,7 +130,7 @@ public final class Assembly implements AutoCloseable {
         LocalDeliveryAgent local = new LocalDeliveryAgent(directory, store);
 
         DurableQueue queue = DurableQueue.open(layout.resolve(c.get(QueueSettings.QUEUE_DIRECTORY)),
-                QueueConfig.from(c, hostname), Map.of("local", new LocalTransport(local)), directory::isLocalDomain);
+                QueueConfig.from(c, hostname, firstDomain), Map.of("local", new LocalTransport(local)), directory::isLocalDomain);
         closeables.add(queue);
         // The control socket first: it refuses to start when another server answers on it.
         Path control = layout.resolve(c.get(ServerSettings.CONTROL_SOCKET));
@@ -202,15 +202,12 @@ public final class Assembly implements AutoCloseable {
             return null;
         }
         List<TlsContext.CertSpec> sni = new ArrayList<>();
-        for (String spec : c.get(ServerSettings.SNI)) {
-            int eq = spec.indexOf('=');
-            int colon = spec.indexOf(':', eq + 1);
-            if (eq <= 0 || colon < 0) {
-                throw new StartupException(where(c) + ServerSettings.SNI.key()
-                        + ": expected 'hostname=certfile:keyfile', got '" + spec + "'", null);
+        try {
+            for (String spec : c.get(ServerSettings.SNI)) {
+                sni.add(TlsContext.CertSpec.parseSni(spec, layout.dataDir()));
             }
-            sni.add(new TlsContext.CertSpec(spec.substring(0, eq), layout.resolve(spec.substring(eq + 1, colon)),
-                    layout.resolve(spec.substring(colon + 1))));
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(c.where(ServerSettings.SNI.key()) + ServerSettings.SNI.key() + ": " + e.getMessage(), e);
         }
         try {
             return TlsContext.fromPem(new TlsContext.CertSpec(null, cert, key), sni, c.get(ServerSettings.PROTOCOLS));
