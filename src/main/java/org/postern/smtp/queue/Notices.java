@@ -91,7 +91,10 @@ final class Notices {
         line(h, "");
         line(h, "--" + boundary);
         line(h, "Content-Description: Delivery report");
-        line(h, "Content-Type: message/delivery-status");
+        // RFC 6533: an internationalized (SMTPUTF8) message gets the "global" report types, whose
+        // fields and returned headers may carry UTF-8.
+        boolean global = m.envelope.smtputf8();
+        line(h, "Content-Type: " + (global ? "message/global-delivery-status" : "message/delivery-status"));
         line(h, "");
         deliveryStatus(h, m, reports, now);
         line(h, "--" + boundary);
@@ -101,7 +104,8 @@ final class Notices {
         StringBuilder p = new StringBuilder(256);
         line(p, "Content-Description: " + (whole ? "Undelivered Message" : kind == Kind.FAILURE || kind == Kind.DOUBLE_BOUNCE
                 || kind == Kind.POSTMASTER_BOUNCE ? "Undelivered Message Headers" : "Message Headers"));
-        line(p, "Content-Type: " + (whole ? "message/rfc822" : "text/rfc822-headers"));
+        line(p, "Content-Type: " + (whole ? (global ? "message/global" : "message/rfc822")
+                : (global ? "message/global-headers" : "text/rfc822-headers")));
         line(p, "Content-Transfer-Encoding: 8bit");
         line(p, "");
         out.write(p.toString().getBytes(StandardCharsets.UTF_8));

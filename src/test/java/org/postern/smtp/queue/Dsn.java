@@ -39,7 +39,7 @@ record Dsn(Map<String, String> headers, List<Part> parts, Map<String, String> pe
             throw new AssertionError("a report has at least two parts");
         }
         Part status = parts.get(1);
-        if (!status.headers().get("content-type").equals("message/delivery-status")) {
+        if (!List.of("message/delivery-status", "message/global-delivery-status").contains(status.headers().get("content-type"))) {
             throw new AssertionError("second part is " + status.headers().get("content-type"));
         }
         String[] blocks = status.body().strip().split("\r\n\r\n");

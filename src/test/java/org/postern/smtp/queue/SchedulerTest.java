@@ -299,6 +299,20 @@ class SchedulerTest {
     }
 
     @Test
+    void internationalizedMessagesGetGlobalReportTypes() throws Exception {
+        local.outcome = a -> a.localPart().equals("gone") ? FakeLocalDelivery.fail(550, "5.1.1", "User unknown") : FakeLocalDelivery.ok();
+        start(config(Duration.ofDays(5), Duration.ZERO));
+        Envelope e = QueueTestSupport.envelope("s@ours.example", "gone@ours.example");
+        Envelope utf8 = new Envelope(e.sender(), e.recipients(), null, null, "8BITMIME", true, e.client(), e.arrival(), false);
+        QueueTestSupport.commit(q, utf8, "Subject: Grüße\r\nFrom: jörg@ours.example\r\n\r\nbody\r\n");
+        await("bounce", () -> !local.to("s@ours.example").isEmpty());
+        Dsn dsn = Dsn.parse(local.to("s@ours.example").getFirst().text());
+        assertEquals("message/global-delivery-status", dsn.parts().get(1).headers().get("content-type"));
+        assertEquals("message/global", dsn.parts().get(2).headers().get("content-type"));
+        assertTrue(dsn.parts().get(2).body().contains("Subject: Grüße"));
+    }
+
+    @Test
     void backoffDoublesBetweenLimits() {
         QueueConfig cfg = QueueConfig.defaults("h");
         assertEquals(Duration.ofSeconds(300), Qmgr.backoff(Duration.ZERO, cfg));
