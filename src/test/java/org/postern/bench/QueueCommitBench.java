@@ -51,7 +51,7 @@ public final class QueueCommitBench {
 
     private static void run(Path base, boolean group, int sessions, int perSession, byte[] body) throws Exception {
         Path dir = base.resolve((group ? "group-" : "single-") + sessions);
-        delete(dir);
+        deleteTree(dir);
         QueueConfig cfg = QueueConfig.defaults("bench.example").withGroupCommit(group);
         Envelope env = new Envelope(Address.parse("sender@remote.example"), List.of(Envelope.Recipient.of(Address.parse("user@bench.example"))),
                 null, null, "8BITMIME", false, new Envelope.Client(InetAddress.getLoopbackAddress(), "localhost", "bench", "ESMTP", null, null),
@@ -86,10 +86,10 @@ public final class QueueCommitBench {
                     all.length / secs, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, all[all.length - 1] / 1e6,
                     counts[0] + "/" + counts[1]);
         }
-        delete(dir);
+        deleteTree(dir);
     }
 
-    private static byte[] message(int size) {
+    static byte[] message(int size) {
         StringBuilder sb = new StringBuilder("From: sender@remote.example\r\nTo: user@bench.example\r\nSubject: bench\r\n"
                 + "Message-ID: <bench@remote.example>\r\n\r\n");
         while (sb.length() < size) {
@@ -98,7 +98,7 @@ public final class QueueCommitBench {
         return sb.substring(0, size).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    private static void delete(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
