@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SMTP inbound throughput: Postern vs a private Postfix on the same machine, same load.
+#
+# Load: Postfix's smtp-source (-s SESSIONS -m MESSAGES -l SIZE) to bench@test.local.
+# Rate: messages / (time of the last message in the Maildir's new/ - time of the first connect).
+# Both servers deliver to a Maildir on the same filesystem with fsync (Postfix: the virtual agent;
+# Postern: its local delivery). A warm-up round (WARMUP messages, same settings) runs first on both.
+# Also prints Postern's peak RSS (VmHWM) and heap (largest heap occupancy seen by GC, and
+# jcmd GC.heap_info at the end).
+#
+# Usage: bench/smtp-throughput.sh           (needs root for the private Postfix)
+#   env: SESSIONS=20 MESSAGES=2000 SIZE=4096 WARMUP=1000 ONLY=postfix|postern KEEP=1
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-2000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-1000}"
+ONLY="${ONLY:-}"
+PATH="$PATH:/usr/sbin:/sbin"
+
+for c in smtp-source postfix postconf script; do
+  command -v "$c" >/dev/null || { echo "bench: needs $c (apt-get install postfix)" >&2; exit 127; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (a private Postfix instance runs as mail_owner=postfix)" >&2; exit 1; }
+
+tmp="$(mktemp -d /tmp/postern-bench.XXXXXX)"; chmod 755 "$tmp"
+pf_conf=""; postern_pid=""
+cleanup() {
+  [ -n "$postern_pid" ] && kill "$postern_pid" 2>/dev/null && wait "$postern_pid" 2>/dev/null || true
+  [ -n "$pf_conf" ] && script -qc "postfix -c $pf_conf stop" /dev/null >/dev/null 2>&1 || true
+  if [ "${KEEP:-}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+now() { date +%s.%N; }
+count_new() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
+# Waits until dir $1 holds $2 files (timeout 600 s); prints the newest file's mtime.
+await_files() {
+  local dir="$1" want="$2" end=$(( $(date +%s) + 600 ))
+  while [ "$(count_new "$dir")" -lt "$want" ]; do
+    [ "$(date +%s)" -lt "$end" ] || { echo "bench: only $(count_new "$dir")/$want messages arrived in $dir" >&2; return 1; }
+    sleep 0.02
+  done
+  find "$dir" -maxdepth 1 -type f -printf '%T@\n' | sort -n | tail -1
+}
+await_greeting() {
+  local port="$1" end=$(( $(date +%s) + 60 ))
+  until /usr/bin/python3 - "$port" <<'EOF' 2>/dev/null
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+assert s.recv(512).startswith(b"220")
+s.sendall(b"QUIT\r\n")
+EOF
+  do
+    [ "$(date +%s)" -lt "$end" ] || { echo "bench: nothing greets on port $port" >&2; return 1; }
+    sleep 0.1
+  done
+}
+# run_load PORT MAILDIR_NEW EXPECTED_TOTAL COUNT -> prints "seconds rate"
+run_load() {
+  local port="$1" newdir="$2" total="$3" count="$4" t0 t1
+  t0="$(now)"
+  smtp-source -s "$SESSIONS" -m "$count" -l "$SIZE" -f a@example.org -t bench@test.local "127.0.0.1:$port"
+  ts="$(now)"
+  t1="$(await_files "$newdir" "$total")"
+  # seconds rate accepted-seconds (the last is when smtp-source had all its 250s)
+  awk -v a="$t0" -v b="$t1" -v s="$ts" -v n="$count" 'BEGIN { d = b - a; printf "%.3f %.1f %.3f\n", d, n / d, s - a }'
+}
+
+# ---------------------------------------------------------------- Postfix (baseline)
+bench_postfix() {
+  local R="$tmp/postfix" port
+  mkdir -p "$R"
+  cp -a /etc/postfix "$R/etc"; rm -f "$R/etc/makedefs.out"
+  mkdir -p "$R/spool" "$R/data" "$R/mail"
+  chown postfix "$R/data"; chown 5000:5000 "$R/mail"
+  port="$(free_port)"
+  local name="postfix-bench-$$"
+  postconf -c "$R/etc" -e queue_directory="$R/spool" data_directory="$R/data" mail_owner=postfix \
+    inet_interfaces=127.0.0.1 inet_protocols=ipv4 mydestination= mynetworks=127.0.0.0/8 \
+    smtp_dns_support_level=disabled multi_instance_name="$name" syslog_name="$name" \
+    maillog_file="$R/maillog" 'maillog_file_prefixes=/var,/dev/stdout,/tmp' alias_maps= alias_database= \
+    virtual_mailbox_domains=test.local virtual_mailbox_base="$R/mail" \
+    virtual_mailbox_maps=static:test.local/bench/ virtual_uid_maps=static:5000 virtual_gid_maps=static:5000 \
+    virtual_minimum_uid=100
+  postconf -c "$R/etc" -F '*/*/chroot = n'
+  postconf -c "$R/etc" -M# smtp/inet
+  postconf -c "$R/etc" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd"
+  postconf -c "$R/etc" -M 'postlog/unix-dgram=postlog unix-dgram n - n - 1 postlogd'
+  pf_conf="$R/etc"
+  script -qec "postfix -c $R/etc start" /dev/null >/dev/null
+  await_greeting "$port"
+  local newdir="$R/mail/test.local/bench/new" done=0
+  if [ "$WARMUP" -gt 0 ]; then
+    run_load "$port" "$newdir" "$WARMUP" "$WARMUP" >/dev/null; done="$WARMUP"
+  fi
+  read -r pf_secs pf_rate pf_acc < <(run_load "$port" "$newdir" $(( done + MESSAGES )) "$MESSAGES")
+  script -qc "postfix -c $R/etc stop" /dev/null >/dev/null 2>&1 || true
+  pf_conf=""
+  echo "postfix: $MESSAGES messages in $pf_secs s = $pf_rate msg/s (smtp-source done after $pf_acc s)"
+}
+
+# ---------------------------------------------------------------- Postern
+bench_postern() {
+  local java jar offset d port
+  (cd "$here" && ./postern --version >/dev/null)   # builds target/postern.jar when sources changed
+  java=""
+  for c in "${JAVA_HOME:-}" /usr/lib/jvm/*25*; do
+    if [ -n "$c" ] && [ -x "$c/bin/java" ] && "$c/bin/java" -version 2>&1 | head -1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
+      java="$c/bin/java"; break
+    fi
+  done
+  [ -n "$java" ] || { echo "bench: needs a Java 25 JDK (JAVA_HOME or /usr/lib/jvm/*25*)" >&2; exit 127; }
+  jar="$here/target/postern.jar"
+  while :; do
+    offset=$(( 10000 + RANDOM % 40000 )); ok=1
+    for p in 25 587 465 143 993 110 995 24 80 443; do port_free $(( p + offset )) || { ok=0; break; }; done
+    [ "$ok" = 1 ] && break
+  done
+  d="$tmp/postern"
+  "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" init "$d" --hostname mail.test.local \
+    --domain test.local --port-offset "$offset" >/dev/null
+  echo bench-password | POSTERN_CONFIG="$d/postern.toml" "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" \
+    user add bench@test.local --password-stdin >/dev/null
+  port=$(( 25 + offset ))
+  "$java" --enable-native-access=ALL-UNNAMED -Xlog:gc:file="$tmp/gc.log" -jar "$jar" \
+    serve --config "$d/postern.toml" >"$tmp/postern.log" 2>&1 &
+  postern_pid=$!
+  await_greeting "$port"
+  local newdir="$d/mail/test.local/bench/new" done=0
+  if [ "$WARMUP" -gt 0 ]; then
+    run_load "$port" "$newdir" "$WARMUP" "$WARMUP" >/dev/null; done="$WARMUP"
+  fi
+  read -r pn_secs pn_rate pn_acc < <(run_load "$port" "$newdir" $(( done + MESSAGES )) "$MESSAGES")
+  pn_rss="$(awk '/^VmHWM:/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$postern_pid/status")"
+  # largest heap occupancy before a collection, from the unified GC log ("Pause ... 123M->45M(256M)")
+  pn_heap_peak="$(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$tmp/gc.log" | sed 's/M->.*//' | sort -n | tail -1)"
+  pn_heap_now="$("$(dirname "$java")/jcmd" "$postern_pid" GC.heap_info 2>/dev/null | grep -m1 -E 'total|used' | sed 's/^ *//')"
+  kill "$postern_pid"; wait "$postern_pid" 2>/dev/null || true; postern_pid=""
+  echo "postern: $MESSAGES messages in $pn_secs s = $pn_rate msg/s (smtp-source done after $pn_acc s)"
+  echo "postern: peak RSS $pn_rss; peak heap before GC ${pn_heap_peak:-n/a (no GC ran)} MiB; at end: ${pn_heap_now:-n/a}"
+}
+
+echo "load: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE (after a warm-up of $WARMUP), $(nproc) cores"
+pf_rate=""; pn_rate=""
+[ "$ONLY" = postern ] || bench_postfix
+[ "$ONLY" = postfix ] || bench_postern
+if [ -n "$pf_rate" ] && [ -n "$pn_rate" ]; then
+  awk -v a="$pn_rate" -v b="$pf_rate" 'BEGIN { printf "ratio Postern/Postfix: %.2f\n", a / b }'
+fi
