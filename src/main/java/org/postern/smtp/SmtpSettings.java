@@ -36,6 +36,8 @@ public final class SmtpSettings {
             "SMTP connections served at once (Postfix: the smtpd process limit); more wait in the listen backlog");
     public static final Setting<Integer> LINE_LENGTH_LIMIT = G.add("line_length_limit", SettingType.INT, "2048",
             "longest command line accepted ('500 5.5.2 Error: line too long'); RFC 5321 requires at least 512");
+    public static final Setting<Long> HEADER_SIZE_LIMIT = G.add("header_size_limit", SettingType.SIZE, "102400",
+            "largest message header section (up to the first empty line) accepted; more is refused with 552 5.3.4");
     public static final Setting<Boolean> DISABLE_VRFY_COMMAND = G.add("disable_vrfy_command", SettingType.BOOL, "yes",
             "answer VRFY with '502 5.5.1 VRFY command is disabled' (no): '252 2.0.0' without revealing anything");
     public static final Setting<Boolean> SMTPUTF8_ENABLE = G.add("smtputf8_enable", SettingType.BOOL, "yes",

@@ -21,6 +21,7 @@ import org.postern.smtp.policy.PolicySettings;
  * @param recipientLimit    recipients per message
  * @param messageSizeLimit  bytes per message
  * @param lineLengthLimit   longest command line
+ * @param headerSizeLimit   longest header section of a message
  * @param disableVrfy       VRFY answers 502
  * @param smtputf8          offer SMTPUTF8
  * @param bareNewline       bare CR/LF handling in DATA
@@ -30,7 +31,7 @@ import org.postern.smtp.policy.PolicySettings;
  */
 public record SmtpServerConfig(String listener, boolean lmtp, String myhostname, String banner, Duration timeout,
                                boolean heloRequired, int softErrorLimit, int hardErrorLimit, Duration errorSleep,
-                               int recipientLimit, long messageSizeLimit, int lineLengthLimit, boolean disableVrfy,
+                               int recipientLimit, long messageSizeLimit, int lineLengthLimit, long headerSizeLimit, boolean disableVrfy,
                                boolean smtputf8, BareNewline bareNewline, TlsLevel tlsLevel, boolean tlsReceivedHeader,
                                boolean peernameLookup) {
 
@@ -54,7 +55,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
                 c.get(SmtpSettings.SMTPD_SOFT_ERROR_LIMIT), c.get(SmtpSettings.SMTPD_HARD_ERROR_LIMIT),
                 c.get(SmtpSettings.SMTPD_ERROR_SLEEP_TIME), c.get(SmtpSettings.SMTPD_RECIPIENT_LIMIT),
                 c.get(SmtpSettings.MESSAGE_SIZE_LIMIT), c.get(SmtpSettings.LINE_LENGTH_LIMIT),
-                c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
+                c.get(SmtpSettings.HEADER_SIZE_LIMIT), c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
                 bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)),
                 TlsLevel.valueOf(c.get(SmtpSettings.SMTPD_TLS_SECURITY_LEVEL).toUpperCase(java.util.Locale.ROOT)),
                 c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP));
@@ -65,7 +66,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
         SmtpServerConfig s = from(c, "lmtp", myhostname);
         return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), true,
                 s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), s.messageSizeLimit(),
-                s.lineLengthLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
+                s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
     }
 
     static BareNewline bareNewline(String v) {
@@ -79,7 +80,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
     /** A copy with other limits (tests, per-listener overrides). */
     public SmtpServerConfig withErrorLimits(int soft, int hard, Duration sleep) {
         return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, soft, hard, sleep,
-                recipientLimit, messageSizeLimit, lineLengthLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
+                recipientLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
                 tlsReceivedHeader, peernameLookup);
     }
 }

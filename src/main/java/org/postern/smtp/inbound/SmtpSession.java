@@ -68,6 +68,7 @@ final class SmtpSession {
         final List<Envelope.Recipient> recipients = new ArrayList<>();
         final List<String> prepend = new ArrayList<>();
         MessageReceiver.Spool spool;
+        HeaderSizeCounter content; // the client's part of the message, after our trace headers
         boolean hold;
         boolean discard;
         boolean chunking;      // BDAT used
@@ -152,7 +153,7 @@ final class SmtpSession {
     }
 
     private void greet() throws IOException {
-        Decision d = policy.check(Stage.CONNECT, facts(null));
+        Decision d = check(Stage.CONNECT, facts(null));
         sessionPrepend.addAll(d.prepend());
         if (d.action() == SmtpPolicy.Action.REJECT) {
             connectReject = d.reply();
@@ -294,7 +295,7 @@ final class SmtpSession {
         String previous = helo;
         helo = arg;
         esmtp = cmd.verb() != Verb.HELO;
-        Decision d = policy.check(Stage.HELO, facts(null));
+        Decision d = check(Stage.HELO, facts(null));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             helo = previous;
             count(verb, false);
@@ -377,7 +378,7 @@ final class SmtpSession {
             return error(Reply.of(552, "5.3.4", "Message size exceeds fixed limit"));
         }
         tx = new Transaction(m);
-        Decision d = policy.check(Stage.MAIL, facts(null));
+        Decision d = check(Stage.MAIL, facts(null));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             logReject("MAIL", d.reply());
             tx = null;
@@ -405,7 +406,7 @@ final class SmtpSession {
             count("rcpt", false);
             return error(e.reply());
         }
-        Decision d = policy.check(Stage.RCPT, facts(r.recipient().toString()));
+        Decision d = check(Stage.RCPT, facts(r.recipient().toString()));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             logReject("RCPT", d.reply(), r.recipient().toString());
             tx.rejectedRcpts++;
@@ -446,14 +447,18 @@ final class SmtpSession {
             count("data", false);
             return error(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
         }
-        Decision d = policy.check(Stage.DATA, facts(null));
+        Decision d = check(Stage.DATA, facts(null));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             logReject("DATA", d.reply());
             count("data", false);
             return error(d.reply());
         }
         apply(d);
-        writeTraceHeaders();
+        Reply failed = startBody();
+        if (failed != null) {
+            count("data", false);
+            return error(failed);
+        }
         send(Reply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
         conn.flush();
         return new Data();
@@ -474,7 +479,7 @@ final class SmtpSession {
     private Mode data() throws IOException {
         Transaction t = tx;
         lastCommand = "DATA";
-        DataDecoder dec = new DataDecoder(t.spool.body(), cfg.messageSizeLimit(), cfg.bareNewline());
+        DataDecoder dec = new DataDecoder(t.content, cfg.messageSizeLimit(), cfg.bareNewline());
         LineReader r = conn.reader();
         boolean writeFailed = false;
         while (!dec.done()) {
@@ -495,14 +500,19 @@ final class SmtpSession {
             }
         }
         lastCommand = "END-OF-MESSAGE";
+        Reply failed = null;
         if (writeFailed) {
-            return endMessage(Reply.of(451, "4.3.0", "Error: queue file write error"));
+            failed = Reply.of(451, "4.3.0", "Error: queue file write error");
+        } else if ((dec.sawBareLf() || dec.sawBareCr()) && cfg.bareNewline() == DataDecoder.BareNewline.REJECT) {
+            failed = Reply.of(550, "5.5.2", "Error: bare " + (dec.sawBareLf() ? "<LF>" : "<CR>") + " received");
+        } else if (dec.overLimit()) {
+            failed = Reply.of(552, "5.3.4", "Error: message file too big");
+        } else if (t.content.headerBytes() > cfg.headerSizeLimit()) {
+            failed = Reply.of(552, "5.3.4", "Error: message header size exceeds limit");
         }
-        if ((dec.sawBareLf() || dec.sawBareCr()) && cfg.bareNewline() == DataDecoder.BareNewline.REJECT) {
-            return endMessage(Reply.of(550, "5.5.2", "Error: bare " + (dec.sawBareLf() ? "<LF>" : "<CR>") + " received"));
-        }
-        if (dec.overLimit()) {
-            return endMessage(Reply.of(552, "5.3.4", "Error: message file too big"));
+        if (failed != null) {
+            count("data", false);
+            return endMessage(failed);
         }
         return finishMessage("data");
     }
@@ -540,14 +550,17 @@ final class SmtpSession {
             guard = Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one transaction");
         }
         if (guard == null && !tx.chunking) {
-            Decision d = policy.check(Stage.DATA, facts(null));
+            Decision d = check(Stage.DATA, facts(null));
             if (d.action() == SmtpPolicy.Action.REJECT) {
                 logReject("BDAT", d.reply());
                 guard = d.reply();
             } else {
                 apply(d);
                 tx.chunking = true;
-                writeTraceHeaders();
+                guard = startBody();
+                if (guard != null) {
+                    tx.bdatFailed = true;
+                }
             }
         }
         return new Bdat(size, last, guard);
@@ -558,7 +571,7 @@ final class SmtpSession {
         long left = b.size();
         Transaction t = tx;
         boolean write = b.error() == null;
-        OutputStream out = write ? t.spool.body() : OutputStream.nullOutputStream();
+        OutputStream out = write ? t.content : OutputStream.nullOutputStream();
         long room = write ? Math.max(0, cfg.messageSizeLimit() - t.bdatSize) : 0;
         boolean writeFailed = false;
         while (left > 0) {
@@ -595,6 +608,10 @@ final class SmtpSession {
             count("bdat", false);
             return error(fail);
         }
+        if (b.last() && t.content.headerBytes() > cfg.headerSizeLimit()) {
+            count("bdat", false);
+            return endMessage(Reply.of(552, "5.3.4", "Error: message header size exceeds limit"));
+        }
         if (!b.last()) {
             count("bdat", true);
             return reply(Reply.of(250, "2.0.0", "Ok: " + b.size() + " bytes"));
@@ -606,7 +623,7 @@ final class SmtpSession {
     /** Policy END_OF_DATA, then commit/deliver and reply (one reply, or one per recipient for LMTP). */
     private Mode finishMessage(String verb) throws IOException {
         Transaction t = tx;
-        Decision d = policy.check(Stage.END_OF_DATA, facts(null));
+        Decision d = check(Stage.END_OF_DATA, facts(null));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             logReject("END-OF-MESSAGE", d.reply());
             count(verb, false);
@@ -675,6 +692,7 @@ final class SmtpSession {
                 t.spool.id(), t.recipients.size() == 1 ? t.recipients.getFirst().address().toString() : null,
                 ZonedDateTime.now()));
         t.spool.body().write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        t.content = new HeaderSizeCounter(t.spool.body());
         t.headerWritten = true;
     }
 
@@ -748,6 +766,30 @@ final class SmtpSession {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Runs the policy for a stage. A policy that fails unexpectedly must not pass mail nor drop the
+     * client without a word: the command gets Postfix's "451 4.3.5 Server configuration problem".
+     */
+    private Decision check(Stage stage, SmtpPolicy.Facts facts) {
+        try {
+            return policy.check(stage, facts);
+        } catch (RuntimeException e) {
+            log.error("{} check failed for {}: {}", stage, client(), e.toString(), e);
+            return Decision.reject(Reply.of(451, "4.3.5", "Server configuration problem"));
+        }
+    }
+
+    /** Writes PREPEND headers and Received; a spool write failure becomes a 451 reply, not a lost connection. */
+    private Reply startBody() {
+        try {
+            writeTraceHeaders();
+            return null;
+        } catch (IOException e) {
+            log.warn("{}: queue file write error: {}", tx.spool.id(), e.toString());
+            return Reply.of(451, "4.3.0", "Error: queue file write error");
+        }
+    }
 
     private void apply(Decision d) {
         if (tx == null) {

@@ -35,6 +35,7 @@ class SmtpIntoQueueTest {
         Config c = Config.defaults(AllSettings.list());
         TestQueue queue = new TestQueue(java.nio.file.Files.createDirectories(dir.resolve("q")));
         ch.qos.logback.classic.Logger smtpd = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("smtpd");
+        ch.qos.logback.classic.Level before = smtpd.getLevel();
         smtpd.setLevel(ch.qos.logback.classic.Level.WARN); // console output in the test runner would dominate
         SmtpServer server = new SmtpServer(SmtpServerConfig.from(c, "smtp", "mx.test.local"), new TestPolicy(), queue, null);
         Listener l = new Listener(SmtpServer.listenerOptions(c, "smtp", new InetSocketAddress("127.0.0.1", 0), null, ip -> true),
@@ -56,6 +57,7 @@ class SmtpIntoQueueTest {
             }
         } finally {
             l.stop(Duration.ofSeconds(2));
+            smtpd.setLevel(before);
         }
     }
 

@@ -89,6 +89,8 @@ class SmtpLogFail2banTest {
         app.setLayout(layout);
         app.start();
         Logger smtpd = ctx.getLogger("smtpd");
+        ch.qos.logback.classic.Level before = smtpd.getLevel();
+        smtpd.setLevel(ch.qos.logback.classic.Level.INFO);
         smtpd.addAppender(app);
         Listener l = new Listener(new Listener.Options("smtp", new InetSocketAddress("127.0.0.1", 0), 10, null, null, false, true,
                 Duration.ofSeconds(5), null), new SmtpServer(cfg, policy, queue, null)).start();
@@ -108,6 +110,7 @@ class SmtpLogFail2banTest {
         } finally {
             l.stop(Duration.ofSeconds(2));
             smtpd.detachAppender(app);
+            smtpd.setLevel(before);
             app.stop();
         }
         String log = Files.readString(logFile);

@@ -238,6 +238,43 @@ class SmtpServerTest {
     }
 
     @Test
+    void headerSizeLimit() throws Exception {
+        start(Map.of(SmtpSettings.HEADER_SIZE_LIMIT, "1000"), null, null, false);
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            for (String body : new String[] {"X-Big: " + "y".repeat(1200) + "\r\n\r\nbody", "Subject: ok\r\n\r\n" + "z".repeat(3000)}) {
+                c.cmd("MAIL FROM:<a@example.org>");
+                c.cmd("RCPT TO:<u@test.local>");
+                starts("354", c.cmd("DATA"));
+                String r = c.cmd(body + "\r\n.");
+                starts(body.startsWith("X-Big") ? "552 5.3.4 Error: message header size exceeds limit" : "250 2.0.0", r);
+            }
+        }
+        assertEquals(1, queue.committed.size());
+    }
+
+    @Test
+    void failingPolicyGivesTemporaryError() throws Exception {
+        start();
+        SmtpServer s = new SmtpServer(SmtpServerConfig.from(Config.defaults(org.postern.server.config.AllSettings.list()), "smtp", "mx.test.local"),
+                (stage, facts) -> {
+                    if (stage == org.postern.smtp.policy.SmtpPolicy.Stage.RCPT) {
+                        throw new IllegalStateException("table vanished");
+                    }
+                    return org.postern.smtp.policy.SmtpPolicy.Decision.CONTINUE;
+                }, queue, null);
+        try (Listener l = new Listener(Listener.Options.tcp("smtp", new InetSocketAddress("127.0.0.1", 0), 5), s).start();
+             Raw c = new Raw(l.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            c.cmd("MAIL FROM:<a@example.org>");
+            starts("451 4.3.5 Server configuration problem", c.cmd("RCPT TO:<u@test.local>"));
+            starts("250 2.0.0", c.cmd("NOOP"));
+        }
+    }
+
+    @Test
     void errorLimitDisconnects() throws Exception {
         start();
         try (Raw c = new Raw(listener.port())) {
