@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Migrations {
     private static final Logger LOG = LoggerFactory.getLogger("directory");
+    /** The advisory lock key Postern's migrations take in PostgreSQL. */
+    private static final long PG_LOCK = 0x706f7374L; // "post"
     private static final Pattern NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
 
     record Migration(int version, String name, String sql) {
@@ -63,12 +65,27 @@ final class Migrations {
     static int migrate(DataSource ds, SqlDialect dialect) throws SQLException {
         List<Migration> all = available(dialect);
         try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE IF NOT EXISTS postern_schema_version ("
-                        + "version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, "
-                        + "applied TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+            String versionTable = "CREATE TABLE IF NOT EXISTS postern_schema_version ("
+                    + "version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, "
+                    + "applied TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+            if (dialect == SqlDialect.POSTGRESQL) {
+                // PostgreSQL's IF NOT EXISTS is not safe against a concurrent CREATE: serialise it.
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SELECT pg_advisory_xact_lock(" + PG_LOCK + ")");
+                    st.execute(versionTable);
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } else {
+                c.setAutoCommit(true);
+                try (Statement st = c.createStatement()) {
+                    st.execute(versionTable);
+                }
             }
+            c.setAutoCommit(true);
             int current = current(c);
             if (current > all.size()) {
                 throw new SQLException("the directory schema is at version " + current
@@ -119,7 +136,7 @@ final class Migrations {
      */
     private static void lock(Statement st, SqlDialect dialect) throws SQLException {
         switch (dialect) {
-            case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(4242424242)");
+            case POSTGRESQL -> st.execute("SELECT pg_advisory_xact_lock(" + PG_LOCK + ")");
             case MARIADB -> {
                 try (ResultSet rs = st.executeQuery("SELECT GET_LOCK('postern_schema_migration', 60)")) {
                     if (!rs.next() || rs.getInt(1) != 1) {

@@ -317,12 +317,19 @@ public interface DirectoryContract {
     default void concurrentStartUpsMigrateOnce() throws Exception {
         Map<Setting<?>, String> db = freshDatabase();
         java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        int n = 6;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        var go = new java.util.concurrent.CountDownLatch(1);
         try {
             List<java.util.concurrent.Future<?>> starts = new java.util.ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                starts.add(pool.submit(() -> SqlDirectory.open(config(db), tmp).close()));
+            for (int i = 0; i < n; i++) {
+                starts.add(pool.submit(() -> {
+                    go.await();
+                    SqlDirectory.open(config(db), tmp).close();
+                    return null;
+                }));
             }
+            go.countDown();
             for (var f : starts) {
                 f.get(60, java.util.concurrent.TimeUnit.SECONDS);
             }
