@@ -26,6 +26,8 @@ public final class SmtpSettings {
             "pause before an error reply once smtpd_soft_error_limit is reached (slows down abusers)");
     public static final Setting<Integer> SMTPD_RECIPIENT_LIMIT = G.add("smtpd_recipient_limit", SettingType.INT, "1000",
             "recipients accepted per message; more get '452 4.5.3 Error: too many recipients'");
+    public static final Setting<Integer> MESSAGES_PER_CONNECTION_LIMIT = G.add("messages_per_connection_limit", SettingType.INT,
+            "1000", "messages accepted over one connection; the next MAIL gets '421 4.7.0 Error: too many messages' (0: no limit)");
     public static final Setting<Integer> SMTPD_CLIENT_CONNECTION_COUNT_LIMIT = G.add("smtpd_client_connection_count_limit",
             SettingType.INT, "50", "simultaneous connections from one client IP (0: no limit; mynetworks exempt)");
     public static final Setting<Integer> SMTPD_CLIENT_CONNECTION_RATE_LIMIT = G.add("smtpd_client_connection_rate_limit",

@@ -19,6 +19,7 @@ import org.postern.smtp.policy.PolicySettings;
  * @param hardErrorLimit    errors before disconnect
  * @param errorSleep        delay per error reply past the soft limit
  * @param recipientLimit    recipients per message
+ * @param messageLimit      messages per connection (0: unlimited)
  * @param messageSizeLimit  bytes per message
  * @param lineLengthLimit   longest command line
  * @param headerSizeLimit   longest header section of a message
@@ -31,7 +32,7 @@ import org.postern.smtp.policy.PolicySettings;
  */
 public record SmtpServerConfig(String listener, boolean lmtp, String myhostname, String banner, Duration timeout,
                                boolean heloRequired, int softErrorLimit, int hardErrorLimit, Duration errorSleep,
-                               int recipientLimit, long messageSizeLimit, int lineLengthLimit, long headerSizeLimit, boolean disableVrfy,
+                               int recipientLimit, int messageLimit, long messageSizeLimit, int lineLengthLimit, long headerSizeLimit, boolean disableVrfy,
                                boolean smtputf8, BareNewline bareNewline, TlsLevel tlsLevel, boolean tlsReceivedHeader,
                                boolean peernameLookup) {
 
@@ -54,6 +55,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
                 c.get(SmtpSettings.SMTPD_TIMEOUT), c.get(PolicySettings.HELO_REQUIRED),
                 c.get(SmtpSettings.SMTPD_SOFT_ERROR_LIMIT), c.get(SmtpSettings.SMTPD_HARD_ERROR_LIMIT),
                 c.get(SmtpSettings.SMTPD_ERROR_SLEEP_TIME), c.get(SmtpSettings.SMTPD_RECIPIENT_LIMIT),
+                c.get(SmtpSettings.MESSAGES_PER_CONNECTION_LIMIT),
                 c.get(SmtpSettings.MESSAGE_SIZE_LIMIT), c.get(SmtpSettings.LINE_LENGTH_LIMIT),
                 c.get(SmtpSettings.HEADER_SIZE_LIMIT), c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
                 bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)),
@@ -65,7 +67,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
     public static SmtpServerConfig lmtp(Config c, String myhostname) {
         SmtpServerConfig s = from(c, "lmtp", myhostname);
         return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), true,
-                s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), s.messageSizeLimit(),
+                s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), 0, s.messageSizeLimit(),
                 s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
     }
 
@@ -80,7 +82,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
     /** A copy with other limits (tests, per-listener overrides). */
     public SmtpServerConfig withErrorLimits(int soft, int hard, Duration sleep) {
         return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, soft, hard, sleep,
-                recipientLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
+                recipientLimit, messageLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
                 tlsReceivedHeader, peernameLookup);
     }
 }

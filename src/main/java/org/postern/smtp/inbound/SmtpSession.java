@@ -94,6 +94,7 @@ final class SmtpSession {
     private boolean esmtp;
     private Transaction tx;
     private int errors;
+    private int messages;
     private boolean unauthPipelining;
     private String lastCommand = "CONNECT";
     private Reply connectReject;
@@ -357,6 +358,12 @@ final class SmtpSession {
         if (tx != null) {
             count("mail", false);
             return error(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
+        }
+        if (cfg.messageLimit() > 0 && messages >= cfg.messageLimit()) {
+            count("mail", false);
+            log.info("too many messages after {} from {}", lastCommand, client());
+            send(Reply.of(421, "4.7.0", cfg.myhostname() + " Error: too many messages in one connection"));
+            return new Done(CloseCause.PROTOCOL);
         }
         MailFrom m;
         try {
@@ -655,6 +662,7 @@ final class SmtpSession {
             tx = null;
         }
         count(verb, true);
+        messages++;
         for (int i = 0; i < replies.size() - 1; i++) {
             send(replies.get(i));
         }

@@ -275,6 +275,24 @@ class SmtpServerTest {
     }
 
     @Test
+    void messagesPerConnectionLimit() throws Exception {
+        start(Map.of(SmtpSettings.MESSAGES_PER_CONNECTION_LIMIT, "2"), null, null, false);
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            for (int i = 0; i < 2; i++) {
+                c.cmd("MAIL FROM:<a@example.org>");
+                c.cmd("RCPT TO:<u@test.local>");
+                c.cmd("DATA");
+                starts("250 2.0.0 Ok: queued", c.cmd("m\r\n."));
+            }
+            starts("421 4.7.0 mx.test.local Error: too many messages in one connection", c.cmd("MAIL FROM:<a@example.org>"));
+            assertNull(c.reply());
+        }
+        assertEquals(2, queue.committed.size());
+    }
+
+    @Test
     void errorLimitDisconnects() throws Exception {
         start();
         try (Raw c = new Raw(listener.port())) {
