@@ -12,4 +12,4 @@ cd "$here"
 mvn -B -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dlogback.configurationFile=bench/logback-quiet.xml \
   -cp "target/classes:target/test-classes:$(cat target/bench.classpath)" \
-  org.postern.bench.QueueDeliveryBench "${5:-target/bench-delivery}" "${1:-2000}" "${2:-4096}" "${3:-20}" "${4:-20}"
+  org.postern.bench.QueueDeliveryBench "${5:-target/bench-delivery}" "${1:-2000}" "${2:-4096}" "${3:-20}" "${4:-20}" "${6:-single,group,single,group}"

@@ -41,7 +41,9 @@ public final class QueueDeliveryBench {
         int sessions = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         int users = args.length > 4 ? Integer.parseInt(args[4]) : 20;
         System.out.printf(Locale.ROOT, "queue + local delivery: %d messages of %d bytes, %d sessions, %d mailboxes%n", total, size, sessions, users);
-        for (boolean group : new boolean[] {true, false}) {
+        String modes = args.length > 5 ? args[5] : "single,group,single,group";
+        for (String mode : modes.split(",")) {
+            boolean group = mode.equals("group");
             Path data = base.resolve(group ? "group" : "single");
             QueueCommitBench.deleteTree(data);
             Files.createDirectories(data);

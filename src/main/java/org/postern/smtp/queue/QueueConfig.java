@@ -41,6 +41,7 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
      *                      domain of the directory, so "postmaster" means a real mailbox); null: myhostname
      */
     public static QueueConfig from(Config c, String myhostname, String primaryDomain) {
+        validate(c);
         String origin = c.get(QueueSettings.MYORIGIN);
         if (origin.isBlank() && primaryDomain != null && !primaryDomain.isBlank()) {
             origin = primaryDomain;
@@ -57,6 +58,46 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
                 c.get(QueueSettings.DOUBLE_BOUNCE_SENDER), c.get(QueueSettings.BOUNCE_NOTICE_RECIPIENT),
                 c.get(QueueSettings.TWO_BOUNCE_NOTICE_RECIPIENT), c.get(QueueSettings.DELAY_NOTICE_RECIPIENT),
                 c.get(QueueSettings.ERROR_NOTICE_RECIPIENT));
+    }
+
+    /** Postfix's notify_classes; policy, protocol and data concern smtpd and are accepted for compatibility. */
+    static final Set<String> NOTIFY_CLASSES = Set.of("bounce", "2bounce", "delay", "resource", "software", "policy", "protocol", "data");
+
+    /**
+     * Checks what the types cannot; messages start with the setting key so the loader can name
+     * the file and line.
+     */
+    public static void validate(Config c) {
+        for (String k : c.get(QueueSettings.NOTIFY_CLASSES)) {
+            String v = k.strip().toLowerCase(Locale.ROOT);
+            if (!v.isEmpty() && !NOTIFY_CLASSES.contains(v)) {
+                throw new IllegalArgumentException(QueueSettings.NOTIFY_CLASSES.key() + ": unknown class '" + k
+                        + "' (use bounce, 2bounce, delay, resource, software)");
+            }
+        }
+        for (var s : java.util.List.of(QueueSettings.MINIMAL_BACKOFF_TIME, QueueSettings.MAXIMAL_BACKOFF_TIME,
+                QueueSettings.QUEUE_RUN_DELAY, QueueSettings.MAXIMAL_QUEUE_LIFETIME, QueueSettings.BOUNCE_QUEUE_LIFETIME)) {
+            if (c.get(s).isZero() || c.get(s).isNegative()) {
+                throw new IllegalArgumentException(s.key() + ": must be more than 0");
+            }
+        }
+        for (var s : java.util.List.of(QueueSettings.DOUBLE_BOUNCE_SENDER, QueueSettings.BOUNCE_NOTICE_RECIPIENT,
+                QueueSettings.TWO_BOUNCE_NOTICE_RECIPIENT, QueueSettings.DELAY_NOTICE_RECIPIENT, QueueSettings.ERROR_NOTICE_RECIPIENT)) {
+            String v = c.get(s);
+            try {
+                Address.parse(v.indexOf('@') >= 0 ? v : v + "@example.org");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(s.key() + ": not an address or local name: '" + v + "'");
+            }
+        }
+        String origin = c.get(QueueSettings.MYORIGIN);
+        if (!origin.isBlank()) {
+            try {
+                Address.normaliseDomain(origin);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(QueueSettings.MYORIGIN.key() + ": not a domain: '" + origin + "'");
+            }
+        }
     }
 
     /** Postfix's defaults for the given host name (group commit on). */
