@@ -103,6 +103,13 @@ class DnsjavaResolverTest {
     }
 
     @Test
+    void refusedIsTemporaryFailure() {
+        // dnsmasq without upstream servers refuses names outside its local zones: an answer that is not an answer
+        DnsjavaResolver r = resolver(dns.server());
+        assertThrows(DnsTemporaryException.class, () -> r.mx("example.invalid"));
+    }
+
+    @Test
     void secondServerAnswersWhenFirstIsDead() throws Exception {
         try (Dnsmasq.Silent silent = new Dnsmasq.Silent()) {
             DnsjavaResolver r = resolver(silent.server(), dns.server());

@@ -489,6 +489,11 @@ public final class RestrictionPolicy implements SmtpPolicy {
             return decide(ev, status, stage);
         } catch (Eval.Abort a) {
             return new Decision(Action.REJECT, a.reply, List.of(), a.getMessage());
+        } catch (RuntimeException e) {
+            // a bug must not become a stack trace for the client or a silent pass: tempfail and say why in the log
+            Eval.LOG.error("policy evaluation failed at {} from {}", ev.where, ev.clientNamaddr(), e);
+            return new Decision(Action.REJECT, Reply.of(451, "4.3.0", "Error: internal policy error, try again later"), List.of(),
+                    "internal error: " + e);
         }
     }
 
