@@ -294,11 +294,13 @@ final class SmtpSession {
         }
         abortTransaction(); // RFC 5321 §4.1.4: EHLO/HELO reset the transaction
         String previous = helo;
+        boolean previousEsmtp = esmtp;
         helo = arg;
         esmtp = cmd.verb() != Verb.HELO;
         Decision d = check(Stage.HELO, facts(null));
         if (d.action() == SmtpPolicy.Action.REJECT) {
             helo = previous;
+            esmtp = previousEsmtp;
             count(verb, false);
             logReject("HELO", d.reply());
             return error(d.reply());

@@ -543,6 +543,24 @@ class SmtpServerTest {
     }
 
     @Test
+    void starttlsCertificateBySni() throws Exception {
+        Path swaks = Peers.require("swaks");
+        TestCerts.Pem def = TestCerts.write(dir, "mx.test.local", false, TestCerts.KeyFormat.PKCS8);
+        TestCerts.Pem other = TestCerts.write(dir, "smtp.other.example", true, TestCerts.KeyFormat.TRADITIONAL);
+        TlsContext tls = TlsContext.fromPem(new TlsContext.CertSpec(null, def.cert(), def.key()),
+                List.of(new TlsContext.CertSpec("smtp.other.example", other.cert(), other.key())), List.of("TLSv1.2", "TLSv1.3"));
+        start(Map.of(), tls, null, false);
+        for (String[] want : new String[][] {{"smtp.other.example", "CN=smtp.other.example"}, {"unknown.example", "CN=mx.test.local"}}) {
+            Path peer = dir.resolve("peer-" + want[0] + ".pem");
+            String out = output(run(dir, swaks.toString(), "--server", "127.0.0.1:" + listener.port(), "--from", "a@example.org",
+                    "--to", "u@test.local", "--tls", "--tls-sni", want[0], "--tls-get-peer-cert", peer.toString(), "--quit-after", "TLS"));
+            assertTrue(Files.exists(peer), out);
+            java.security.cert.X509Certificate cert = org.postern.net.tls.PemFiles.certificates(peer).getFirst();
+            assertEquals(want[1], cert.getSubjectX500Principal().getName(), out);
+        }
+    }
+
+    @Test
     void pythonSmtplibWithDsnAndUtf8() throws Exception {
         Path py = Peers.require("/usr/bin/python3");
         start();
