@@ -184,7 +184,9 @@ final class Notices {
     }
 
     Duration lifetime(QueuedMessage m) {
-        return m.envelope.sender() == null ? cfg.bounceQueueLifetime() : cfg.maximalQueueLifetime();
+        // Bounces and postmaster notices (from the double-bounce address) live bounce_queue_lifetime.
+        Address s = m.envelope.sender();
+        return s == null || s.equals(cfg.doubleBounceAddress()) ? cfg.bounceQueueLifetime() : cfg.maximalQueueLifetime();
     }
 
     private void deliveryStatus(StringBuilder h, QueuedMessage m, List<Report> reports, Instant now) {

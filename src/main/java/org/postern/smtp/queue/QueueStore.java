@@ -64,8 +64,25 @@ final class QueueStore implements QueueSink, AutoCloseable {
         for (String d : List.of(INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT, STATE)) {
             Files.createDirectories(root.resolve(d));
         }
+        // One process per queue directory: recovery deletes incoming files, which would destroy a
+        // running server's messages in flight. The lock is released by the OS if we die.
+        this.lockChannel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new IOException("queue directory " + root + " is in use by another postern process");
+        }
+        this.lock = l;
         this.syncer = new DirSyncer(groupCommit);
     }
+
+    private final FileChannel lockChannel;
+    private final java.nio.channels.FileLock lock;
 
     void onCommit(Consumer<QueuedMessage> c) {
         this.onCommit = c;
@@ -381,6 +398,12 @@ final class QueueStore implements QueueSink, AutoCloseable {
     @Override
     public void close() {
         syncer.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            CLEANUP.debug("releasing the queue lock: {}", e.getMessage());
+        }
     }
 
 }

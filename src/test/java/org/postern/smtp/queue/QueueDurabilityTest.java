@@ -168,6 +168,17 @@ class QueueDurabilityTest {
     }
 
     @Test
+    void aSecondProcessCannotOpenTheSameQueue() throws Exception {
+        try (DurableQueue q = open(true)) {
+            IOException e = assertThrows(IOException.class, () -> open(true));
+            assertTrue(e.getMessage().contains("in use by another postern process"), e.getMessage());
+        }
+        try (DurableQueue again = open(true)) {
+            assertEquals(0, again.size());
+        }
+    }
+
+    @Test
     void stateFilesRoundTripAndRejectDamage() throws Exception {
         MessageState s = new MessageState(3);
         s.nextAttempt = java.time.Instant.ofEpochMilli(1234567);
