@@ -460,32 +460,29 @@ public final class MaildirStore implements MailStore {
         private void commitBatch(List<Pending> batch) {
             // 1. quota, exact: usage from maildirsize plus what this batch already accepted
             MaildirQuota.State qs = null;
-            long used = 0;
+            long acceptedBytes = 0;
             List<Pending> accepted = new ArrayList<>(batch.size());
             for (Pending p : batch) {
                 if (p.quota != null) {
                     try {
                         if (qs == null) {
                             qs = quotaState(p.quota);
-                            used = qs.usage().bytes();
                         }
-                        if (used + p.size > p.quota && System.nanoTime() - lastRecalc > QUOTA_RECHECK_NANOS) {
-                            long acceptedBytes = used - qs.usage().bytes();
+                        if (qs.usage().bytes() + acceptedBytes + p.size > p.quota && System.nanoTime() - lastRecalc > QUOTA_RECHECK_NANOS) {
                             qs = recalc(p.quota); // the batch's files are still in tmp/: not counted
-                            used = qs.usage().bytes() + acceptedBytes;
                         }
                     } catch (IOException e) {
                         deleteQuietly(p.tmp);
                         p.complete(ioFailure(e, "read " + dir.resolve(MaildirQuota.NAME)));
                         continue;
                     }
-                    if (used + p.size > p.quota) {
+                    if (qs.usage().bytes() + acceptedBytes + p.size > p.quota) {
                         deleteQuietly(p.tmp);
                         p.complete(MaildirStore.overQuota(p.mailbox));
                         continue;
                     }
                 }
-                used += p.size;
+                acceptedBytes += p.size;
                 accepted.add(p);
             }
 
