@@ -502,13 +502,14 @@ public final class RestrictionPolicy implements SmtpPolicy {
             return new Decision(Action.REJECT, ev.reply, List.of(), ev.rejectedBy);
         }
         boolean transaction = stage != Stage.CONNECT && stage != Stage.HELO;
+        List<String> prepend = List.copyOf(new java.util.LinkedHashSet<>(ev.prepend));
         if (ev.discard && transaction) {
-            return new Decision(Action.DISCARD, null, ev.prepend, ev.rejectedBy);
+            return new Decision(Action.DISCARD, null, prepend, ev.rejectedBy);
         }
         if (ev.hold && transaction) {
-            return new Decision(Action.HOLD, null, ev.prepend, null);
+            return new Decision(Action.HOLD, null, prepend, null);
         }
-        return ev.prepend.isEmpty() || !transaction ? Decision.CONTINUE : new Decision(Action.CONTINUE, null, ev.prepend, null);
+        return prepend.isEmpty() || !transaction ? Decision.CONTINUE : new Decision(Action.CONTINUE, null, prepend, null);
     }
 
     private Status clientStage(Eval ev) {
@@ -572,6 +573,11 @@ public final class RestrictionPolicy implements SmtpPolicy {
             s = senderStage(ev);
             if (s == Status.REJECT) {
                 return s;
+            }
+            // The delayed lists run again for every RCPT; their PREPEND headers belong to the message once,
+            // with its first accepted recipient.
+            if (ev.facts.recipientCount() > 0) {
+                ev.prepend.clear();
             }
         }
         ev.reset();

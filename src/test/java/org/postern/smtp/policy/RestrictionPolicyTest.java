@@ -365,6 +365,8 @@ class RestrictionPolicyTest {
                 "DISCARD skips the implicit unknown-user check too");
         Decision tagged = p.check(Stage.RCPT, facts().from("a@tagged.example").to("alice@example.org").build());
         assertEquals(List.of("X-Tagged: yes"), tagged.prepend());
+        // the sender list runs again at the second RCPT, but the header goes into the message once
+        assertEquals(List.of(), p.check(Stage.RCPT, facts().from("a@tagged.example").to("sales@example.org").count(1).build()).prepend());
         assertEquals("CONTINUE", rcpt(p, facts().from("a@warn.example").to("alice@example.org")));
         assertEquals("450 4.7.1 <a@later.example>: Sender address rejected: try later", rcpt(p, facts().from("a@later.example").to("alice@example.org")));
         assertEquals("554 5.7.1 <a@classy.example>: Sender address rejected: Access denied", rcpt(p, facts().from("a@classy.example").to("alice@example.org")));
