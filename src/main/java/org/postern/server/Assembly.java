@@ -100,6 +100,7 @@ public final class Assembly implements AutoCloseable {
     public static void validate(Config c) throws StartupException {
         try {
             RestrictionPolicy.validate(c);
+            QueueConfig.validate(c);
             DnsjavaResolver.parseServers(c.get(ServerSettings.DNS_SERVERS));
             for (var s : List.of(ServerSettings.SMTP, ServerSettings.LMTP)) {
                 if (!c.get(s).isEmpty()) {
