@@ -485,11 +485,14 @@ public final class DirectoryCommands {
     @Command(name = "lookup", description = "Show how an address resolves (like postmap -q): its final mailboxes and "
             + "forwards, or why it does not exist (exit 1).")
     static final class LookupCommand extends Verb {
-        @Parameters(paramLabel = "ADDRESS")
+        @Parameters(paramLabel = "ADDRESS|DOMAIN", description = "an address, or a domain to check it is local")
         String address;
 
         @Override
         public Integer call() {
+            if (!address.contains("@")) {
+                return domain();
+            }
             Address a = address(address);
             Directory.Resolution r;
             try (SqlDirectory d = open(config.load())) {
@@ -523,6 +526,25 @@ public final class DirectoryCommands {
                 out.flush();
             }
             return r.exists() ? 0 : 1;
+        }
+
+        /** Like {@code postmap -q example.org mysql:virtual-mailbox-domains.cf}. */
+        private int domain() {
+            String name;
+            try {
+                name = Address.normaliseDomain(address.strip());
+            } catch (Address.InvalidAddressException e) {
+                throw new CliException("'" + org.postern.core.Texts.safe(address, 100) + "' is neither an address nor a domain: " + e.getMessage());
+            }
+            boolean local;
+            try (SqlDirectory d = open(config.load())) {
+                local = d.isLocalDomain(name);
+            } catch (Directory.DirectoryUnavailableException e) {
+                throw new CliException(e.getMessage());
+            }
+            done(name + (local ? ": local domain" : ": not found: not a local domain (not in virtual_mailbox_domains)"),
+                    map("domain", name, "exists", local));
+            return local ? 0 : 1;
         }
     }
 

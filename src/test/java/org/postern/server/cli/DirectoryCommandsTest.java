@@ -139,6 +139,10 @@ class DirectoryCommandsTest {
         assertTrue(json.out().startsWith("{\"address\":\"sales@example.org\",\"exists\":true,\"mailboxes\":[{\"mailbox\":\"bob@example.org\",\"quota_bytes\":1073741824}"), json.out());
 
         ok(cli("lookup", "anybody@example.org")); // the catch-all
+        Result dom = cli("lookup", "BÜCHER.example");
+        assertEquals(new Result(0, "xn--bcher-kva.example: local domain\n", ""), dom);
+        assertEquals("{\"domain\":\"other.example\",\"exists\":false}", cli("lookup", "other.example", "--json").out().strip());
+        assertEquals(1, cli("lookup", "other.example").exit());
         Result remote = cli("lookup", "x@remote.example");
         assertEquals(1, remote.exit());
         assertTrue(remote.out().contains("x@remote.example: not found: domain remote.example is not a local domain"), remote.out());
