@@ -33,7 +33,7 @@ public final class ReceivedHeader {
      */
     public static String build(String helo, String hostname, InetAddress ip, String tls, String myhostname, String protocol,
                                String queueId, String recipient, ZonedDateTime when) {
-        String addr = ip == null ? "unknown" : (ip instanceof Inet6Address ? "IPv6:" : "") + ip.getHostAddress();
+        String addr = (ip instanceof Inet6Address ? "IPv6:" : "") + IpText.of(ip);
         String host = Texts.safe(hostname == null ? "unknown" : hostname, 255);
         StringBuilder sb = new StringBuilder(256);
         sb.append("Received: from ").append(helo == null ? host : Texts.safe(helo, 255))

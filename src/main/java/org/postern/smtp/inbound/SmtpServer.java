@@ -67,7 +67,7 @@ public final class SmtpServer implements ConnectionHandler {
     /** Postfix's anvil refusal: {@code 421 4.7.0 host Error: too many connections from IP}. */
     @Override
     public void refuse(Connection c, Refusal r) throws IOException {
-        String ip = c.remoteAddress().getHostAddress();
+        String ip = IpText.of(c.remoteAddress());
         String what = r.kind() == Refusal.Kind.CONCURRENCY ? "Connection concurrency limit exceeded"
                 : "Connection rate limit exceeded";
         log.warn("{}: {} from unknown[{}] for service {}", what, r.count(), ip, cfg.listener());

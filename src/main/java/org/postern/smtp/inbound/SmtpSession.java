@@ -3,7 +3,6 @@ package org.postern.smtp.inbound;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -844,8 +843,7 @@ final class SmtpSession {
 
     /** Postfix's {@code host[ip]}. */
     private String client() {
-        InetAddress ip = conn.remoteAddress();
-        return name.verified() + "[" + (ip == null ? "unknown" : ip.getHostAddress()) + "]";
+        return name.verified() + "[" + IpText.of(conn.remoteAddress()) + "]";
     }
 
     private void logReject(String stage, Reply r) {
