@@ -10,6 +10,7 @@
 #
 # Usage: bench/smtp-throughput.sh           (needs root for the private Postfix)
 #   env: SESSIONS=20 MESSAGES=2000 SIZE=4096 WARMUP=1000 ONLY=postfix|postern KEEP=1
+#        POSTERN_SET="queue.local_destination_concurrency_limit=20" sets values in Postern's config
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-2000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-1000}"
@@ -124,6 +125,22 @@ bench_postern() {
     --domain test.local --port-offset "$offset" >/dev/null
   echo bench-password | POSTERN_CONFIG="$d/postern.toml" "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" \
     user add bench@test.local --password-stdin >/dev/null
+  # POSTERN_SET="section.key=value ..." sets values in the generated config (for experiments)
+  for kv in ${POSTERN_SET:-}; do
+    /usr/bin/python3 -c '
+import sys
+path, kv = sys.argv[1], sys.argv[2]
+key, value = kv.split("=", 1)
+section, name = key.rsplit(".", 1)
+lines = open(path).read().split("\n")
+line = "%s = \"%s\"" % (name, value)
+if "[%s]" % section in lines:
+    lines.insert(lines.index("[%s]" % section) + 1, line)
+else:
+    lines += ["", "[%s]" % section, line]
+open(path, "w").write("\n".join(lines))
+' "$d/postern.toml" "$kv"
+  done
   port=$(( 25 + offset ))
   "$java" --enable-native-access=ALL-UNNAMED -Xlog:gc:file="$tmp/gc.log" -jar "$jar" \
     serve --config "$d/postern.toml" >"$tmp/postern.log" 2>&1 &
