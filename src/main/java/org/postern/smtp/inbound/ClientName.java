@@ -15,11 +15,17 @@ import org.slf4j.Logger;
 public record ClientName(String verified, String reverse, boolean temporary) {
 
     public static final ClientName UNKNOWN = new ClientName("unknown", "unknown", false);
+    /** 127.0.0.1 and ::1 are "localhost", as /etc/hosts tells Postfix; no DNS query is made for them. */
+    public static final ClientName LOCALHOST = new ClientName("localhost", "localhost", false);
 
     /** Looks the client up; {@code dns} null means no lookups (smtpd_peername_lookup = no). */
     public static ClientName lookup(DnsResolver dns, InetAddress ip, Logger log) {
         if (dns == null || ip == null) {
             return UNKNOWN;
+        }
+        if (ip.equals(InetAddress.getLoopbackAddress()) || ip.getHostAddress().equals("127.0.0.1")
+                || ip.getHostAddress().equals("0:0:0:0:0:0:0:1")) {
+            return LOCALHOST;
         }
         try {
             List<String> ptrs = dns.ptr(ip);

@@ -56,5 +56,9 @@ class ClientNameTest {
         DnsResolver down = zone(Map.of(), Map.of(), "192.0.2.5");
         assertEquals(new ClientName("unknown", "unknown", true), ClientName.lookup(down, InetAddress.ofLiteral("192.0.2.5"), log));
         assertEquals(ClientName.UNKNOWN, ClientName.lookup(null, InetAddress.ofLiteral("192.0.2.1"), log));
+        // like /etc/hosts for Postfix: loopback is localhost, without asking the DNS (down here)
+        assertEquals(ClientName.LOCALHOST, ClientName.lookup(down, InetAddress.ofLiteral("127.0.0.1"), log));
+        assertEquals(ClientName.LOCALHOST, ClientName.lookup(down, InetAddress.ofLiteral("::1"), log));
+        assertEquals(ClientName.UNKNOWN, ClientName.lookup(dns, InetAddress.ofLiteral("127.0.0.2"), log));
     }
 }
