@@ -63,7 +63,7 @@ class DirectoryCliIT {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("{\"address\":\"info+news@example.org\",\"exists\":true,"
                 + "\"mailboxes\":[{\"mailbox\":\"alice@example.org\",\"quota_bytes\":null}],"
-                + "\"forwards\":[\"bob@elsewhere.example\"],\"reason\":null,\"trace\":["), r.out());
+                + "\"forwards\":[\"bob+news@elsewhere.example\"],\"reason\":null,\"trace\":["), r.out());
         assertEquals(1, r.out().lines().count(), "one JSON document, no log lines on stdout");
         assertEquals("", r.err());
 
