@@ -90,7 +90,7 @@ public final class MaildirIndex {
             }
             if (!unknown.isEmpty() || read == null || read.header().version() != 3) {
                 unknown.sort(null);
-                folder.assignUidsLocked(l, unknown);
+                folder.assignUidsLocked(l, unknown, true);
                 read = Uidlist.read(dir.resolve(Uidlist.NAME), 0);
                 if (read == null) {
                     throw new IOException(dir.resolve(Uidlist.NAME) + " vanished while syncing");

@@ -486,7 +486,7 @@ public final class MaildirStore implements MailStore {
                 accepted.add(p);
             }
 
-            // 2. rename into new/, grouped by folder; 3. one fsync of each new/
+            // 2. rename into new/, grouped by folder
             Map<Folder, List<Pending>> byFolder = new LinkedHashMap<>();
             for (Pending p : accepted) {
                 p.finalName = MaildirName.withSizes(p.base, p.size, p.vsize);
@@ -504,27 +504,51 @@ public final class MaildirStore implements MailStore {
             for (Map.Entry<Folder, List<Pending>> e : byFolder.entrySet()) {
                 Folder f = e.getKey();
                 List<Pending> ps = e.getValue();
-                try {
-                    Durable.fsyncDirectory(f.dir.resolve("new"));
-                } catch (IOException ex) {
-                    // not known to be durable: take the files back out and fail them (the sender retries)
-                    for (Pending p : ps) {
-                        deleteQuietly(p.folder.dir.resolve("new").resolve(p.finalName));
-                        p.complete(ioFailure(ex, "fsync " + f.dir.resolve("new")));
-                    }
-                    continue;
+                List<String> names = new ArrayList<>(ps.size());
+                for (Pending p : ps) {
+                    names.add(p.finalName);
                 }
-                // 4. UIDs (the messages are durable now; a UID list problem only postpones the UID)
+                // 3. UIDs appended (not yet synced), then new/ fsynced, then the list synced: on
+                // ext4 the directory fsync commits the append's metadata too, so the second sync
+                // is nearly free. A list entry whose rename did not survive a crash is harmless
+                // (an expunged-looking entry; that delivery was never acknowledged).
                 long first = 0;
+                Uidlist.Lock lock = null;
                 try {
-                    List<String> names = new ArrayList<>(ps.size());
-                    for (Pending p : ps) {
-                        names.add(p.finalName);
-                    }
-                    first = f.assignUids(names);
+                    lock = Uidlist.Lock.acquire(f.dir, UIDLIST_LOCK_TIMEOUT);
+                    first = f.assignUidsLocked(lock, names, false);
                 } catch (IOException ex) {
                     log.warn("cannot update {}: {}; UIDs will be assigned at the next sync", f.dir.resolve(Uidlist.NAME), ex.toString());
                 }
+                try {
+                    try {
+                        Durable.fsyncDirectory(f.dir.resolve("new"));
+                    } catch (IOException ex) {
+                        // not known to be durable: take the files back out and fail them (the sender retries)
+                        for (Pending p : ps) {
+                            deleteQuietly(p.folder.dir.resolve("new").resolve(p.finalName));
+                            p.complete(ioFailure(ex, "fsync " + f.dir.resolve("new")));
+                        }
+                        continue;
+                    }
+                    if (first != 0) {
+                        try {
+                            Uidlist.sync(f.dir);
+                        } catch (IOException ex) {
+                            log.warn("cannot sync {}: {}", f.dir.resolve(Uidlist.NAME), ex.toString());
+                            first = 0; // not known to be durable: the next sync confirms the UIDs
+                        }
+                    }
+                } finally {
+                    if (lock != null) {
+                        try {
+                            lock.close();
+                        } catch (IOException ex) {
+                            log.warn("cannot remove {}: {}", f.dir.resolve(Uidlist.LOCK_NAME), ex.toString());
+                        }
+                    }
+                }
+                // 4. done: every message of this folder is durable
                 for (int i = 0; i < ps.size(); i++) {
                     Pending p = ps.get(i);
                     long uid = first == 0 ? 0 : first + i;
@@ -631,17 +655,12 @@ public final class MaildirStore implements MailStore {
         }
 
         /**
-         * Assigns consecutive UIDs to files just put in new/ and records them in the UID list.
-         * Caller holds home.lock. Returns the first UID.
+         * Assigns consecutive UIDs to files just put in new/ (or found there) and records them in
+         * the UID list. Caller holds home.lock and the dotlock (a rebuild releases it). With
+         * {@code sync} false an append is not fsynced: the caller calls {@link Uidlist#sync}.
+         * Returns the first UID.
          */
-        long assignUids(List<String> names) throws IOException {
-            try (Uidlist.Lock l = Uidlist.Lock.acquire(dir, UIDLIST_LOCK_TIMEOUT)) {
-                return assignUidsLocked(l, names);
-            }
-        }
-
-        /** As {@link #assignUids}, with the dotlock already held (it may be released by a rebuild). */
-        long assignUidsLocked(Uidlist.Lock l, List<String> names) throws IOException {
+        long assignUidsLocked(Uidlist.Lock l, List<String> names, boolean sync) throws IOException {
             Path list = dir.resolve(Uidlist.NAME);
             refresh();
             if (header == null || corrupt || header.version() != 3) {
@@ -653,7 +672,7 @@ public final class MaildirStore implements MailStore {
                 sb.append(uid++).append(" :").append(n).append('\n');
             }
             long first = nextUid;
-            l.append(validEnd, sb.toString());
+            l.append(validEnd, sb.toString(), sync);
             nextUid = uid;
             validEnd += sb.toString().getBytes(StandardCharsets.UTF_8).length;
             remember(list);

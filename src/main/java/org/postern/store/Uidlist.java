@@ -234,6 +234,13 @@ public final class Uidlist {
         return new Entry(uid, ext, name);
     }
 
+    /** fdatasync of the list in {@code dir} (after an unsynced {@link Lock#append}). */
+    public static void sync(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(NAME), StandardOpenOption.WRITE)) {
+            ch.force(false);
+        }
+    }
+
     /**
      * The dotlock {@code dovecot-uidlist.lock}, created exclusively. A lock file not modified for
      * {@link #STALE} is taken over, as Dovecot does.
@@ -309,9 +316,9 @@ public final class Uidlist {
 
         /**
          * Appends entries to the existing list (which must end with a complete line at
-         * {@code validEnd}; a torn tail after it is cut first) and fsyncs it.
+         * {@code validEnd}; a torn tail after it is cut first), and fsyncs it when asked.
          */
-        public void append(long validEnd, String lines) throws IOException {
+        public void append(long validEnd, String lines, boolean sync) throws IOException {
             if (!held) {
                 throw new IllegalStateException("lock not held");
             }
@@ -324,7 +331,9 @@ public final class Uidlist {
                 while (b.hasRemaining()) {
                     pos += ch.write(b, pos);
                 }
-                ch.force(false);
+                if (sync) {
+                    ch.force(false);
+                }
             }
         }
 
