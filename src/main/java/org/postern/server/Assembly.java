@@ -128,7 +128,7 @@ public final class Assembly implements AutoCloseable {
         closeables.add(directory);
         firstDomain = directory.domains().stream().map(d -> d.name()).findFirst().orElse(null);
         MaildirStore store = MaildirStore.fromConfig(c, data, hostname);
-        LocalDeliveryAgent local = new LocalDeliveryAgent(directory, store);
+        LocalDeliveryAgent local = LocalDeliveryAgent.fromConfig(c, directory, store);
 
         DurableQueue queue = DurableQueue.open(layout.resolve(c.get(QueueSettings.QUEUE_DIRECTORY)),
                 QueueConfig.from(c, hostname, firstDomain), Map.of("local", new LocalTransport(local)), directory::isLocalDomain);
