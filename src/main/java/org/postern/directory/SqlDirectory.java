@@ -358,7 +358,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
         String key = address.key();
         MailboxRow row = mailboxRow(key);
         if (row.exists()) {
-            return Optional.of(new Mailbox(Address.parse(key), row.quota()));
+            return Optional.of(new Mailbox(address.withLocalPart(address.localPart().toLowerCase(Locale.ROOT)), row.quota()));
         }
         return Optional.empty();
     }
@@ -537,7 +537,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
             if (!row.exists()) {
                 return false;
             }
-            mailboxes.putIfAbsent(found, new Mailbox(Address.parse(found), row.quota()));
+            mailboxes.putIfAbsent(found, new Mailbox(keyAddress(found), row.quota()));
             trace.add(found + ": mailbox" + (row.quota() == null ? "" : " (quota " + row.quota() + " bytes)"));
             checkSize();
             return true;
@@ -709,7 +709,20 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
     }
 
     private static Address userAddress(Address address) {
-        return Address.parse(address.key());
+        return address.withLocalPart(address.localPart().toLowerCase(Locale.ROOT));
+    }
+
+    /** A stored key ("local@domain") as an address; a local part that needs quoting gets it back. */
+    static Address keyAddress(String key) {
+        try {
+            return Address.parse(key);
+        } catch (Address.InvalidAddressException e) {
+            int at = key.lastIndexOf('@');
+            if (at <= 0) {
+                throw e;
+            }
+            return Address.parse("\"" + key.substring(0, at).replace("\\", "\\\\").replace("\"", "\\\"") + "\"" + key.substring(at));
+        }
     }
 
     @Override
@@ -777,7 +790,7 @@ public final class SqlDirectory implements Directory, DirectoryAdmin {
 
     private static Address parseStored(String email) {
         try {
-            return Address.parse(email);
+            return keyAddress(email);
         } catch (Address.InvalidAddressException e) {
             LOG.warn("ignoring stored user '{}': {}", Texts.safe(email, 100), e.getMessage());
             return null;

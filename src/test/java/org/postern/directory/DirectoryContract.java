@@ -193,6 +193,19 @@ public interface DirectoryContract {
     }
 
     @Test
+    default void quotedLocalParts() {
+        try (SqlDirectory d = open()) {
+            d.addDomain("example.org");
+            d.addUser(a("\"John Smith\"@example.org"), "{PLAIN}x", null);
+            Resolution r = d.resolve(a("\"john smith\"@Example.org"));
+            assertEquals(List.of("john smith@example.org"), keys(r));
+            assertEquals("\"john smith\"@example.org", r.mailboxes().get(0).address().toString());
+            assertEquals("\"john smith\"@example.org", d.users(null).get(0).address().toString());
+            assertTrue(d.mailbox(a("\"JOHN SMITH\"@example.org")).isPresent());
+        }
+    }
+
+    @Test
     default void catchAllOnlyWhenNothingElseMatches() {
         try (SqlDirectory d = open()) {
             d.addDomain("example.org");
