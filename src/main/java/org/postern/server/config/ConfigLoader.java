@@ -155,36 +155,7 @@ public final class ConfigLoader {
     }
 
     static String didYouMean(String given, Collection<String> candidates) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        for (String c : candidates) {
-            int d = distance(given.toLowerCase(java.util.Locale.ROOT), c);
-            if (d < bestD) {
-                bestD = d;
-                best = c;
-            }
-        }
-        int allowed = Math.max(2, given.length() / 3);
-        return best != null && bestD <= allowed ? "; did you mean '" + best + "'?" : "";
-    }
-
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        String best = org.postern.core.Suggest.closest(given, candidates, 3);
+        return best != null ? "; did you mean '" + best + "'?" : "";
     }
 }

@@ -828,35 +828,8 @@ final class Checks {
             "check_sender_a_access", "check_recipient_mx_access", "check_recipient_a_access");
 
     static String suggest(String word) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        for (String k : KNOWN) {
-            int d = distance(word, k);
-            if (d < bestD) {
-                bestD = d;
-                best = k;
-            }
-        }
-        return best != null && bestD <= Math.max(2, word.length() / 4) ? " (did you mean \"" + best + "\"?)" : "";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        String best = org.postern.core.Suggest.closest(word, KNOWN, 4);
+        return best != null ? " (did you mean \"" + best + "\"?)" : "";
     }
 
     static List<String> known() {
