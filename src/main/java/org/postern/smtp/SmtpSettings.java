@@ -48,6 +48,9 @@ public final class SmtpSettings {
             SettingType.oneOf("normalize", "yes", "no"), "normalize",
             "bare CR/LF in DATA: normalize (store CRLF), yes (reject '550 5.5.2 Error: bare <LF> received'), no (keep bytes);"
                     + " end of data is only ever CRLF.CRLF");
+    public static final Setting<Boolean> SMTPD_FORBID_UNAUTH_PIPELINING = G.add("smtpd_forbid_unauth_pipelining", SettingType.BOOL,
+            "yes", "disconnect clients that pipeline where RFC 2920 forbids it ('554 5.5.0 Error: SMTP protocol synchronization'),"
+                    + " as Postfix 3.9 does; with 'no' they are only flagged for reject_unauth_pipelining");
     public static final Setting<String> SMTPD_TLS_SECURITY_LEVEL = G.add("smtpd_tls_security_level",
             SettingType.oneOf("none", "may", "encrypt"), "may",
             "STARTTLS: none (not offered), may (offered), encrypt (required before MAIL; never on a public MX)");

@@ -26,6 +26,7 @@ import org.postern.smtp.policy.PolicySettings;
  * @param disableVrfy       VRFY answers 502
  * @param smtputf8          offer SMTPUTF8
  * @param bareNewline       bare CR/LF handling in DATA
+ * @param forbidUnauthPipelining disconnect on improper pipelining (else only flag it for the policy)
  * @param tlsLevel          none, may or encrypt
  * @param tlsReceivedHeader TLS details in the Received header
  * @param peernameLookup    reverse/forward DNS of the client at connect
@@ -33,7 +34,7 @@ import org.postern.smtp.policy.PolicySettings;
 public record SmtpServerConfig(String listener, boolean lmtp, String myhostname, String banner, Duration timeout,
                                boolean heloRequired, int softErrorLimit, int hardErrorLimit, Duration errorSleep,
                                int recipientLimit, int messageLimit, long messageSizeLimit, int lineLengthLimit, long headerSizeLimit, boolean disableVrfy,
-                               boolean smtputf8, BareNewline bareNewline, TlsLevel tlsLevel, boolean tlsReceivedHeader,
+                               boolean smtputf8, BareNewline bareNewline, boolean forbidUnauthPipelining, TlsLevel tlsLevel, boolean tlsReceivedHeader,
                                boolean peernameLookup) {
 
     /** smtpd_tls_security_level. */
@@ -58,7 +59,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
                 c.get(SmtpSettings.MESSAGES_PER_CONNECTION_LIMIT),
                 c.get(SmtpSettings.MESSAGE_SIZE_LIMIT), c.get(SmtpSettings.LINE_LENGTH_LIMIT),
                 c.get(SmtpSettings.HEADER_SIZE_LIMIT), c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
-                bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)),
+                bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)), c.get(SmtpSettings.SMTPD_FORBID_UNAUTH_PIPELINING),
                 TlsLevel.valueOf(c.get(SmtpSettings.SMTPD_TLS_SECURITY_LEVEL).toUpperCase(java.util.Locale.ROOT)),
                 c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP));
     }
@@ -68,7 +69,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
         SmtpServerConfig s = from(c, "lmtp", myhostname);
         return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), true,
                 s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), 0, s.messageSizeLimit(),
-                s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), TlsLevel.NONE, false, false);
+                s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), false, TlsLevel.NONE, false, false);
     }
 
     static BareNewline bareNewline(String v) {
@@ -82,7 +83,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
     /** A copy with other limits (tests, per-listener overrides). */
     public SmtpServerConfig withErrorLimits(int soft, int hard, Duration sleep) {
         return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, soft, hard, sleep,
-                recipientLimit, messageLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, tlsLevel,
+                recipientLimit, messageLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, forbidUnauthPipelining, tlsLevel,
                 tlsReceivedHeader, peernameLookup);
     }
 }

@@ -201,7 +201,11 @@ final class SmtpSession {
         }
         Verb v = cmd.verb();
         lastCommand = v.name();
-        checkPipelining(v);
+        if (checkPipelining(v) && cfg.forbidUnauthPipelining()) {
+            count(v.logName(), false);
+            send(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
+            return new Done(CloseCause.PROTOCOL);
+        }
         if (connectReject != null && v != Verb.QUIT && v != Verb.NOOP && v != Verb.RSET) {
             count(v.logName(), false);
             return error(connectReject);
@@ -261,11 +265,12 @@ final class SmtpSession {
      * RFC 2920 §3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP end a command group (also STARTTLS,
      * RFC 3207 §4.2, and HELO); and a client that did not see our PIPELINING keyword (no EHLO) must
      * not pipeline at all. Input already waiting at such a point is improper pipelining
-     * (Postfix's reject_unauth_pipelining flag); the policy decides what to do with it.
+     * (Postfix's reject_unauth_pipelining flag); with smtpd_forbid_unauth_pipelining the client is
+     * disconnected at once, otherwise the policy decides. Returns true when this command revealed it.
      */
-    private void checkPipelining(Verb v) {
+    private boolean checkPipelining(Verb v) {
         if (unauthPipelining || conn.reader().buffered() == 0) {
-            return;
+            return false;
         }
         boolean last = switch (v) {
             case EHLO, HELO, LHLO, DATA, VRFY, EXPN, NOOP, STARTTLS, QUIT -> true;
@@ -275,7 +280,9 @@ final class SmtpSession {
             unauthPipelining = true;
             String ahead = new String(conn.reader().peek(100), StandardCharsets.ISO_8859_1);
             log.info("improper command pipelining after {} from {}: {}", v.name(), client(), Texts.safe(ahead, 100));
+            return true;
         }
+        return false;
     }
 
     // ---------------------------------------------------------------- commands

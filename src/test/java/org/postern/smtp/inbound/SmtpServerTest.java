@@ -353,7 +353,7 @@ class SmtpServerTest {
 
     @Test
     void unauthorisedPipeliningIsFlagged() throws Exception {
-        start();
+        start(Map.of(SmtpSettings.SMTPD_FORBID_UNAUTH_PIPELINING, "no"), null, null, false);
         try (Raw c = new Raw(listener.port())) {
             c.reply();
             // a HELO client pipelining everything in one write (what smuggling and spam tools do)
@@ -378,6 +378,28 @@ class SmtpServerTest {
             starts("221", c.reply());
         }
         assertEquals(1, queue.committed.size());
+    }
+
+    @Test
+    void unauthorisedPipeliningDisconnectsByDefault() throws Exception {
+        start();
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.send("HELO x.example\r\nMAIL FROM:<a@example.org>\r\n");
+            starts("554 5.5.0 Error: SMTP protocol synchronization", c.reply());
+            assertNull(c.reply());
+        }
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            c.cmd("MAIL FROM:<a@example.org>");
+            c.cmd("RCPT TO:<u@test.local>");
+            // the smuggling pattern: message content sent together with DATA, before the 354
+            c.send("DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n");
+            starts("554 5.5.0 Error: SMTP protocol synchronization", c.reply());
+            assertNull(c.reply());
+        }
+        assertEquals(0, queue.committed.size());
     }
 
     @Test
@@ -471,7 +493,8 @@ class SmtpServerTest {
     void starttlsDiscardsPipelinedPlaintextAndResets() throws Exception {
         TestCerts.Pem pem = TestCerts.write(dir, "mx.test.local", false, TestCerts.KeyFormat.PKCS8);
         TlsContext tls = TlsContext.fromPem(new TlsContext.CertSpec(null, pem.cert(), pem.key()), List.of(), List.of("TLSv1.2", "TLSv1.3"));
-        start(Map.of(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER, "yes"), tls, null, false);
+        // smtpd_forbid_unauth_pipelining=no: the injected bytes are discarded (with yes, the client is dropped)
+        start(Map.of(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER, "yes", SmtpSettings.SMTPD_FORBID_UNAUTH_PIPELINING, "no"), tls, null, false);
         try (Raw c = new Raw(listener.port())) {
             c.reply();
             assertTrue(c.cmd("EHLO x.example").contains("250-STARTTLS"));
