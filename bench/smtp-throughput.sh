@@ -13,7 +13,7 @@
 #        POSTERN_SET="queue.local_destination_concurrency_limit=20" sets values in Postern's config
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-2000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-1000}"
+SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-2000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-5000}"  # the JVM reaches steady state (JIT) after a few thousand messages; a server runs for days
 ONLY="${ONLY:-}"
 PATH="$PATH:/usr/sbin:/sbin"
 

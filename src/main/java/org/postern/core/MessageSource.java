@@ -18,7 +18,9 @@ public interface MessageSource {
             public InputStream open() throws IOException {
                 InputStream in = java.nio.file.Files.newInputStream(file);
                 in.skipNBytes(offset);
-                return new java.io.BufferedInputStream(new BoundedInputStream(in, size), 65536);
+                // a buffer sized to the message (most are small), at most 64 KiB
+                int buffer = (int) Math.max(512, Math.min(65536, size));
+                return new java.io.BufferedInputStream(new BoundedInputStream(in, size), buffer);
             }
 
             public long size() {

@@ -190,9 +190,11 @@ public final class MaildirStore implements MailStore {
     static long[] writeMessage(Path file, byte[] header, org.postern.core.MessageSource message) throws IOException {
         try (FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), Durable.privateFile());
              InputStream in = message.open()) {
-            LfWriter w = new LfWriter(ch);
+            // buffers sized to the message (most are small), at most 64 KiB
+            int bufSize = (int) Math.max(512, Math.min(65536, message.size() + header.length));
+            LfWriter w = new LfWriter(ch, bufSize);
             w.write(header, header.length);
-            byte[] buf = new byte[65536];
+            byte[] buf = new byte[bufSize];
             int n;
             while ((n = in.read(buf)) > 0) {
                 w.write(buf, n);
@@ -206,14 +208,15 @@ public final class MaildirStore implements MailStore {
     /** Converts CRLF to LF while writing, and counts the sizes. */
     static final class LfWriter {
         private final FileChannel ch;
-        private final ByteBuffer out = ByteBuffer.allocate(65536);
+        private final ByteBuffer out;
         private boolean pendingCr;
         private int last = -1;
         long size;
         long vsize;
 
-        LfWriter(FileChannel ch) {
+        LfWriter(FileChannel ch, int bufferSize) {
             this.ch = ch;
+            this.out = ByteBuffer.allocate(bufferSize);
         }
 
         void write(byte[] b, int len) throws IOException {

@@ -42,7 +42,8 @@ public final class QueueSettings {
     public static final Setting<Integer> DEFAULT_DESTINATION_CONCURRENCY_LIMIT = G.add("default_destination_concurrency_limit",
             SettingType.INT, "20", "parallel deliveries to one destination (a domain for remote delivery)");
     public static final Setting<Integer> LOCAL_DESTINATION_CONCURRENCY_LIMIT = G.add("local_destination_concurrency_limit",
-            SettingType.INT, "2", "parallel local deliveries to one mailbox (Postfix's local(8) default)");
+            SettingType.INT, "20",
+            "parallel local deliveries to one mailbox (the Maildir store group-commits and locks its UID list, so unlike Postfix's mbox-oriented local(8) default of 2, the virtual(8)-like 20 is safe)");
     public static final Setting<Integer> DEFAULT_PROCESS_LIMIT = G.add("default_process_limit", SettingType.INT, "100",
             "most deliveries in progress at once, all transports together");
     public static final Setting<Integer> QMGR_MESSAGE_ACTIVE_LIMIT = G.add("qmgr_message_active_limit", SettingType.INT, "20000",

@@ -289,10 +289,13 @@ final class QueueStore implements QueueSink, AutoCloseable {
             }
             MessageState state = new MessageState(parsed.envelope().recipients().size());
             Path sf = stateDir.resolve(name);
-            if (Files.exists(sf)) {
+            boolean hasState = Files.exists(sf);
+            if (hasState) {
                 state = QueueFormat.parseState(Files.readAllBytes(sf), parsed.envelope().recipients().size());
             }
-            return new QueuedMessage(name, parsed.envelope(), parsed.messageId(), parsed.bodyLength(), p, queue, state);
+            QueuedMessage m = new QueuedMessage(name, parsed.envelope(), parsed.messageId(), parsed.bodyLength(), p, queue, state);
+            m.stateFile = hasState;
+            return m;
         } catch (QueueFormat.CorruptException | ArrayIndexOutOfBoundsException e) {
             String safe = Texts.safe(name, 64);
             Path dest = root.resolve(CORRUPT).resolve(safe.replace('/', '_'));
@@ -339,6 +342,9 @@ final class QueueStore implements QueueSink, AutoCloseable {
             writeFully(ch, b);
             ch.force(false);
         }
+        synchronized (m) {
+            m.stateFile = true;
+        }
         Files.move(tmp, stateDir.resolve(m.id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         syncer.sync(stateDir);
     }
@@ -360,8 +366,10 @@ final class QueueStore implements QueueSink, AutoCloseable {
     /** Deletes the message file, then its state file. A crash in between leaves an orphan state file, removed at start-up. */
     void remove(QueuedMessage m) throws IOException {
         Path file;
+        boolean stateFile;
         synchronized (m) {
             file = m.file;
+            stateFile = m.stateFile;
         }
         try {
             Files.delete(file);
@@ -369,7 +377,8 @@ final class QueueStore implements QueueSink, AutoCloseable {
             // already gone
         }
         syncer.syncLater(file.getParent());
-        if (Files.deleteIfExists(stateDir.resolve(m.id))) {
+        // Most messages finish in one attempt and never had a state file: no failing unlink then.
+        if (stateFile && Files.deleteIfExists(stateDir.resolve(m.id))) {
             syncer.syncLater(stateDir);
         }
     }

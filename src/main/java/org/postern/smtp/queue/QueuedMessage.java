@@ -19,6 +19,8 @@ final class QueuedMessage {
     Path file;
     String queue;
     MessageState state;
+    /** A state/ID file may exist for this message (written, or found at recovery). */
+    boolean stateFile;
 
     /** Being delivered now (or waiting for a delivery slot). */
     boolean running;

@@ -26,7 +26,7 @@ class QueueConfigTest {
         assertEquals(Duration.ofDays(5), c.bounceQueueLifetime());
         assertTrue(c.delayWarningTime().isZero());
         assertEquals(20, c.defaultDestinationConcurrency());
-        assertEquals(2, c.localDestinationConcurrency());
+        assertEquals(20, c.localDestinationConcurrency()); // not local(8)'s 2: see QueueSettings
         assertEquals(Set.of("resource", "software", "2bounce"), c.notifyClasses());
         assertEquals("postmaster@mx.example.org", c.qualify(c.twoBounceNoticeRecipient()).toString());
         assertEquals("double-bounce@mx.example.org", c.doubleBounceAddress().toString());

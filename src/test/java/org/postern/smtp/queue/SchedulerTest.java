@@ -288,7 +288,10 @@ class SchedulerTest {
             c.decrementAndGet();
             return FakeLocalDelivery.ok();
         };
-        start(config(Duration.ofDays(5), Duration.ZERO));
+        start(QueueConfig.from(org.postern.core.config.Config.defaults(QueueSettings.all())
+                        .with(Map.of(QueueSettings.LOCAL_DESTINATION_CONCURRENCY_LIMIT, "2")), "mx.ours.example")
+                .withTimes(Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofMillis(100), Duration.ofDays(5),
+                        Duration.ofDays(5), Duration.ZERO));
         for (int i = 0; i < 20; i++) {
             QueueTestSupport.commit(q, QueueTestSupport.envelope("s@remote.example", "busy@ours.example", "u" + i + "@ours.example"),
                     QueueTestSupport.message("c" + i, "b"));
