@@ -11,6 +11,7 @@
 # Usage: bench/smtp-throughput.sh           (needs root for the private Postfix)
 #   env: SESSIONS=20 MESSAGES=2000 SIZE=4096 WARMUP=1000 ONLY=postfix|postern KEEP=1
 #        POSTERN_SET="queue.local_destination_concurrency_limit=20" sets values in Postern's config
+#        POSTERN_JAVA_OPTS="..." extra JVM options for Postern (profiling)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-2000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-5000}"  # the JVM reaches steady state (JIT) after a few thousand messages; a server runs for days
@@ -142,7 +143,9 @@ open(path, "w").write("\n".join(lines))
 ' "$d/postern.toml" "$kv"
   done
   port=$(( 25 + offset ))
-  "$java" --enable-native-access=ALL-UNNAMED -Xlog:gc:file="$tmp/gc.log" -jar "$jar" \
+  # POSTERN_JAVA_OPTS: extra JVM options (e.g. -XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile)
+  # shellcheck disable=SC2086
+  "$java" --enable-native-access=ALL-UNNAMED -Xlog:gc:file="$tmp/gc.log" ${POSTERN_JAVA_OPTS:-} -jar "$jar" \
     serve --config "$d/postern.toml" >"$tmp/postern.log" 2>&1 &
   postern_pid=$!
   await_greeting "$port"

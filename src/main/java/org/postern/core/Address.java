@@ -127,10 +127,14 @@ public final class Address {
             throw new InvalidAddressException("empty domain");
         }
         String ascii;
-        try {
-            ascii = IDN.toASCII(d, IDN.ALLOW_UNASSIGNED);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidAddressException("bad domain: " + Texts.safe(dom, 80));
+        if (d.chars().allMatch(c -> c < 0x80)) {
+            ascii = d; // nothing for IDNA to convert (A-labels stay as they are); the checks below apply
+        } else {
+            try {
+                ascii = IDN.toASCII(d, IDN.ALLOW_UNASSIGNED);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidAddressException("bad domain: " + Texts.safe(dom, 80));
+            }
         }
         ascii = ascii.toLowerCase(Locale.ROOT);
         if (ascii.length() > 253) {

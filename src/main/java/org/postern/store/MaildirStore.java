@@ -208,60 +208,85 @@ public final class MaildirStore implements MailStore {
     /** Converts CRLF to LF while writing, and counts the sizes. */
     static final class LfWriter {
         private final FileChannel ch;
-        private final ByteBuffer out;
+        private final byte[] out;
+        private int pos;
         private boolean pendingCr;
-        private int last = -1;
+        private int last = -1;   // the last byte written out
         long size;
         long vsize;
 
         LfWriter(FileChannel ch, int bufferSize) {
             this.ch = ch;
-            this.out = ByteBuffer.allocate(bufferSize);
+            this.out = new byte[bufferSize];
         }
 
         void write(byte[] b, int len) throws IOException {
-            for (int i = 0; i < len; i++) {
-                byte c = b[i];
+            int i = 0;
+            while (i < len) {
                 if (pendingCr) {
                     pendingCr = false;
-                    if (c == '\n') {
-                        put((byte) '\n');
+                    if (b[i] == '\n') {
+                        put(b, i, i + 1); // CRLF -> LF
+                        i++;
                         continue;
                     }
-                    put((byte) '\r');
+                    put(new byte[] {'\r'}, 0, 1); // a CR on its own stays
                 }
-                if (c == '\r') {
-                    pendingCr = true;
-                } else {
-                    put(c);
+                int j = i;
+                while (j < len && b[j] != '\r') {
+                    j++;
                 }
+                put(b, i, j);
+                if (j < len) {
+                    pendingCr = true; // decided by the next byte
+                    j++;
+                }
+                i = j;
             }
         }
 
-        private void put(byte c) throws IOException {
-            if (!out.hasRemaining()) {
-                flush();
+        /** Copies b[from, to), which holds no CR except perhaps a lone one, counting both sizes. */
+        private void put(byte[] b, int from, int to) throws IOException {
+            if (from == to) {
+                return;
             }
-            out.put(c);
-            size++;
-            vsize += (c == '\n' && last != '\r') ? 2 : 1;
-            last = c;
+            int prev = last;
+            long lfs = 0;
+            for (int k = from; k < to; k++) {
+                if (b[k] == '\n' && prev != '\r') {
+                    lfs++;
+                }
+                prev = b[k];
+            }
+            last = prev;
+            size += to - from;
+            vsize += (to - from) + lfs; // every bare LF counts as CRLF (RFC 822 size, Dovecot's W=)
+            int k = from;
+            while (k < to) {
+                if (pos == out.length) {
+                    flush();
+                }
+                int n = Math.min(to - k, out.length - pos);
+                System.arraycopy(b, k, out, pos, n);
+                pos += n;
+                k += n;
+            }
         }
 
         void finish() throws IOException {
             if (pendingCr) {
                 pendingCr = false;
-                put((byte) '\r');
+                put(new byte[] {'\r'}, 0, 1);
             }
             flush();
         }
 
         private void flush() throws IOException {
-            out.flip();
-            while (out.hasRemaining()) {
-                ch.write(out);
+            ByteBuffer bb = ByteBuffer.wrap(out, 0, pos);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
             }
-            out.clear();
+            pos = 0;
         }
     }
 

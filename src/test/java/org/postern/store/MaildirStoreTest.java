@@ -68,6 +68,48 @@ class MaildirStoreTest {
         }
     }
 
+    /** The stored form: CRLF becomes LF, a lone CR stays; W= counts each stored bare LF as two bytes. */
+    @Test
+    void lfWriterMatchesByteByByteConversionWhateverTheChunks() throws IOException {
+        java.util.Random rnd = new java.util.Random(42);
+        byte[] alphabet = {'a', 'b', '\r', '\n', '.', ' '};
+        for (int round = 0; round < 300; round++) {
+            byte[] in = new byte[rnd.nextInt(300)];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = alphabet[rnd.nextInt(alphabet.length)];
+            }
+            java.io.ByteArrayOutputStream want = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < in.length; i++) {
+                if (in[i] == '\r' && i + 1 < in.length && in[i + 1] == '\n') {
+                    continue;
+                }
+                want.write(in[i]);
+            }
+            byte[] w = want.toByteArray();
+            long wantV = w.length;
+            for (int i = 0; i < w.length; i++) {
+                if (w[i] == '\n' && (i == 0 || w[i - 1] != '\r')) {
+                    wantV++;
+                }
+            }
+            Path f = data.resolve("lf" + round);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                MaildirStore.LfWriter lw = new MaildirStore.LfWriter(ch, 1 + rnd.nextInt(64));
+                int off = 0;
+                while (off < in.length) {
+                    int n = 1 + rnd.nextInt(Math.min(40, in.length - off));
+                    lw.write(java.util.Arrays.copyOfRange(in, off, off + n), n);
+                    off += n;
+                }
+                lw.finish();
+                assertEquals(w.length, lw.size);
+                assertEquals(wantV, lw.vsize, "round " + round);
+            }
+            assertEquals(new String(w, StandardCharsets.ISO_8859_1), Files.readString(f, StandardCharsets.ISO_8859_1), "round " + round);
+        }
+    }
+
     @Test
     void deliversIntoNewWithHeadersSizesAndUid() throws IOException {
         MaildirStore st = store();

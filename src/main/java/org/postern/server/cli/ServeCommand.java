@@ -34,6 +34,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             assembly = Assembly.start(c);
         } catch (Assembly.StartupException e) {
+            Logging.flush();
             throw new CliException(e.getMessage());
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -43,6 +44,7 @@ public final class ServeCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             System.out.println("postern: stopping (signal received)");
             assembly.close();
+            Logging.shutdown(); // the queued log lines, the last of them "stopped"
             stopped.countDown();
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

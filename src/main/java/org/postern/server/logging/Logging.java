@@ -5,7 +5,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Configures Logback in code from the [log] settings (there is no logback.xml in the application):
- * Postfix/Dovecot-style lines ({@link SyslogLayout}) to standard output and/or a file, a default
+ * Postfix/Dovecot-style lines ({@link SyslogLayout}) to standard output and/or a file (written by
+ * {@link AsyncLineAppender}'s writer thread, so loggers never wait for the disk), a default
  * level, levels per component ({@code levels = "smtpd=debug, directory=warn"}) and third-party
  * libraries (pool, JDBC drivers, DNS) at WARN unless a level is given for them.
  */
@@ -57,11 +57,13 @@ public final class Logging {
         SyslogLayout layout = new SyslogLayout(config.get(ServerSettings.MYHOSTNAME),
                 config.get(ServerSettings.SYSLOG_NAME), ProcessHandle.current().pid(), ZoneId.systemDefault());
         ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        layout.setContext(ctx);
+        layout.start();
         if (config.get(ServerSettings.LOG_STDOUT)) {
-            root.addAppender(console(ctx, layout, "System.out"));
+            root.addAppender(started(ctx, AsyncLineAppender.console(layout, System.out), "console"));
         }
         if (file != null) {
-            root.addAppender(file(ctx, layout, file));
+            root.addAppender(started(ctx, AsyncLineAppender.file(layout, file), "file"));
         }
         applyLevels(ctx, rootLevel, levels);
         LoggerFactory.getLogger("postern").debug("logging: level={}, levels={}, stdout={}, file={}",
@@ -123,15 +125,30 @@ public final class Logging {
         return a;
     }
 
-    private static Appender<ILoggingEvent> file(LoggerContext ctx, SyslogLayout layout, Path file) {
-        FileAppender<ILoggingEvent> a = new FileAppender<>();
+    private static Appender<ILoggingEvent> started(LoggerContext ctx, AsyncLineAppender a, String name) {
         a.setContext(ctx);
-        a.setName("file");
-        a.setFile(file.toString());
-        a.setAppend(true);
-        a.setEncoder(encoder(ctx, layout));
+        a.setName(name);
         a.start();
         return a;
+    }
+
+    /** Waits (a few seconds at most) until every line logged so far is written out. */
+    public static void flush() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(a -> {
+            if (a instanceof AsyncLineAppender async) {
+                async.flush(5000);
+            }
+        });
+    }
+
+    /** Writes out what is queued and stops the appenders: the last thing a stopping server does. */
+    public static void shutdown() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            ctx.stop();
+        }
     }
 
     private static LayoutWrappingEncoder<ILoggingEvent> encoder(LoggerContext ctx, SyslogLayout layout) {

@@ -26,6 +26,11 @@ public final class SyslogLayout extends LayoutBase<ILoggingEvent> {
     private final String syslogName;
     private final long pid;
     private final ZoneId zone;
+    /** The formatted time of the last second seen (thousands of lines share it under load). */
+    private volatile Stamp stamp;
+
+    private record Stamp(long second, String text) {
+    }
 
     public SyslogLayout(String hostname, String syslogName, long pid, ZoneId zone) {
         this.hostname = hostname;
@@ -37,8 +42,7 @@ public final class SyslogLayout extends LayoutBase<ILoggingEvent> {
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder sb = new StringBuilder(160);
-        TIME.formatTo(Instant.ofEpochMilli(event.getTimeStamp()).atZone(zone), sb);
-        sb.append(' ').append(hostname).append(' ');
+        sb.append(time(event.getTimeStamp())).append(' ').append(hostname).append(' ');
         Programs.prefix(sb, event.getLoggerName(), syslogName, pid, severity(event.getLevel()));
         escape(sb, event.getFormattedMessage());
         IThrowableProxy tp = event.getThrowableProxy();
@@ -62,6 +66,16 @@ public final class SyslogLayout extends LayoutBase<ILoggingEvent> {
         }
         sb.append('\n');
         return sb.toString();
+    }
+
+    private String time(long millis) {
+        long second = Math.floorDiv(millis, 1000);
+        Stamp st = stamp;
+        if (st == null || st.second != second) {
+            st = new Stamp(second, TIME.format(Instant.ofEpochSecond(second).atZone(zone)));
+            stamp = st;
+        }
+        return st.text;
     }
 
     private static Programs.Severity severity(Level level) {

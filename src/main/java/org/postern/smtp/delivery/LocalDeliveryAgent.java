@@ -171,11 +171,16 @@ public final class LocalDeliveryAgent implements LocalDelivery {
      * The addresses in the message's {@code Delivered-To} headers (lower-cased), read from the
      * header section (unfolded; at most {@link #MAX_HEADER_SCAN} bytes).
      */
+    private static final java.util.regex.Pattern DELIVERED_TO = java.util.regex.Pattern.compile("(?i)delivered-to");
+
     static Set<String> deliveredTo(MessageSource message) throws IOException {
         Set<String> out = new HashSet<>();
         try (InputStream in = message.open()) {
             byte[] head = readHeader(in);
             String text = new String(head, StandardCharsets.UTF_8);
+            if (!DELIVERED_TO.matcher(text).find()) {
+                return out; // the usual case: no Delivered-To field, nothing to unfold
+            }
             String[] lines = text.split("\r?\n", -1);
             StringBuilder field = null;
             List<String> fields = new ArrayList<>();
@@ -218,19 +223,26 @@ public final class LocalDeliveryAgent implements LocalDelivery {
 
     /** Bytes up to and including the empty line that ends the header (or the cap). */
     private static byte[] readHeader(InputStream in) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(4096);
-        int prev = -1;
-        int prev2 = -1;
-        int b;
-        while (out.size() < MAX_HEADER_SCAN && (b = in.read()) >= 0) {
-            out.write(b);
-            if (b == '\n' && (prev == '\n' || (prev == '\r' && prev2 == '\n'))) {
+        byte[] buf = new byte[4096];
+        int n = 0;
+        while (n < MAX_HEADER_SCAN) {
+            if (n == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_HEADER_SCAN));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
                 break;
             }
-            prev2 = prev;
-            prev = b;
+            int from = Math.max(0, n);
+            n += r;
+            for (int i = from; i < n; i++) {
+                // the empty line ending the header: LF LF or LF CR LF
+                if (buf[i] == '\n' && i > 0 && (buf[i - 1] == '\n' || (buf[i - 1] == '\r' && i > 1 && buf[i - 2] == '\n'))) {
+                    return java.util.Arrays.copyOf(buf, i + 1);
+                }
+            }
         }
-        return out.toByteArray();
+        return java.util.Arrays.copyOf(buf, Math.min(n, MAX_HEADER_SCAN));
     }
 
     /**

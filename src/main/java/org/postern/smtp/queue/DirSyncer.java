@@ -7,9 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +43,14 @@ final class DirSyncer implements AutoCloseable {
         }
     }
 
+    /** How long {@link #syncLater} gathers changes before its fsync. */
+    private static final long LATER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     private final boolean group;
+    private final Set<Path> dirty = ConcurrentHashMap.newKeySet();
+    private volatile Thread background;
+    private volatile boolean idle;
+    private volatile boolean stopping;
     private final Map<Path, Dir> dirs = new ConcurrentHashMap<>();
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
@@ -118,12 +129,54 @@ final class DirSyncer implements AutoCloseable {
         sync(to.getParent());
     }
 
-    /** fsyncs {@code dir} for changes nothing is promised on (removals); same path, the caller just does not care about timing. */
+    /**
+     * Makes a change nothing is promised on (a removal) durable soon, without waiting: a background
+     * thread fsyncs the directories named here some milliseconds later, one fsync for all the
+     * changes made meanwhile. A crash before that fsync can at worst bring a delivered message's
+     * queue file back, so it is delivered twice; never lost. (Postfix does not fsync directories
+     * after an unlink at all.)
+     */
     void syncLater(Path dir) {
-        try {
-            sync(dir);
-        } catch (IOException e) {
-            LOG.warn("fsync of {} failed: {}", dir, e.getMessage());
+        if (closed) {
+            return;
+        }
+        dirty.add(dir);
+        Thread t = background;
+        if (t == null) {
+            synchronized (this) {
+                if (background == null && !closed) {
+                    background = Thread.ofPlatform().daemon().name("queue-dirsync").start(this::backgroundLoop);
+                }
+            }
+        } else if (idle) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void backgroundLoop() {
+        while (true) {
+            if (dirty.isEmpty()) {
+                if (stopping) {
+                    return;
+                }
+                idle = true;
+                if (dirty.isEmpty() && !stopping) {
+                    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+                }
+                idle = false;
+                continue;
+            }
+            if (!stopping) {
+                LockSupport.parkNanos(LATER_NANOS); // gather the removals of the next few milliseconds
+            }
+            for (Path dir : List.copyOf(dirty)) {
+                dirty.remove(dir);
+                try {
+                    sync(dir);
+                } catch (IOException e) {
+                    LOG.warn("fsync of {} failed: {}", dir, e.getMessage());
+                }
+            }
         }
     }
 
@@ -155,6 +208,16 @@ final class DirSyncer implements AutoCloseable {
 
     @Override
     public void close() {
+        stopping = true;
+        Thread t = background;
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10)); // the pending removals' fsyncs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         closed = true;
         for (Dir d : dirs.values()) {
             synchronized (d) {

@@ -22,16 +22,21 @@ final class Headers {
      */
     static List<String> read(InputStream in) throws IOException {
         byte[] buf = in.readNBytes(LIMIT);
+        return read(buf, buf.length);
+    }
+
+    /** The same, from the first {@code length} bytes of {@code buf}. */
+    static List<String> read(byte[] buf, int length) {
         List<String> fields = new ArrayList<>();
         int start = 0;
         StringBuilder cur = null;
-        for (int i = 0; i <= buf.length; i++) {
-            if (i == buf.length || buf[i] == '\n') {
+        for (int i = 0; i <= length; i++) {
+            if (i == length || buf[i] == '\n') {
                 int end = i;
                 if (end > start && buf[end - 1] == '\r') {
                     end--;
                 }
-                if (i == buf.length && end == start) {
+                if (i == length && end == start) {
                     break;
                 }
                 String line = new String(buf, start, end - start, StandardCharsets.UTF_8);

@@ -367,20 +367,27 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
 
     /** Seconds as Postfix prints delays: two significant digits below 10, whole seconds above 100. */
     static String secs(Duration d) {
-        double s = Math.max(0, d.toNanos() / 1e9);
-        if (s < 0.01) {
+        long ms = Math.max(0, d.toMillis());
+        if (ms < 10) {
             return "0";
         }
-        String out;
-        if (s < 10) {
-            out = String.format(Locale.ROOT, "%.2f", s);
-        } else if (s < 100) {
-            out = String.format(Locale.ROOT, "%.1f", s);
-        } else {
-            return Long.toString(Math.round(s));
+        if (ms >= 100_000) {
+            return Long.toString((ms + 500) / 1000);
         }
-        out = out.contains(".") ? out.replaceAll("0+$", "") : out;
-        return out.endsWith(".") ? out.substring(0, out.length() - 1) : out;
+        // below 10 s: hundredths; below 100 s: tenths; trailing zeros dropped ("0.1", "2", "12.5")
+        long unit = ms < 10_000 ? 10 : 100;
+        long scaled = (ms + unit / 2) / unit;
+        long per = 1000 / unit;
+        long whole = scaled / per;
+        long frac = scaled % per;
+        if (frac == 0) {
+            return Long.toString(whole);
+        }
+        String f = unit == 10 ? (frac < 10 ? "0" + frac : Long.toString(frac)) : Long.toString(frac);
+        if (f.length() == 2 && f.charAt(1) == '0') {
+            f = f.substring(0, 1);
+        }
+        return whole + "." + f;
     }
 
     private static String sender(Envelope env) {

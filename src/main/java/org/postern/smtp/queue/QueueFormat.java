@@ -132,12 +132,13 @@ final class QueueFormat {
     static byte[] footer(long bodyLength, byte[] env, int bodyCrc) {
         CRC32 crc = new CRC32();
         crc.update(env);
-        String head = "\n" + MAGIC + " " + String.format(Locale.ROOT, "%016x %08x %08x %08x ", bodyLength, env.length,
-                (int) crc.getValue(), bodyCrc);
+        HexFormat hex = HexFormat.of();
+        String head = "\n" + MAGIC + " " + hex.toHexDigits(bodyLength) + " " + hex.toHexDigits(env.length) + " "
+                + hex.toHexDigits((int) crc.getValue()) + " " + hex.toHexDigits(bodyCrc) + " ";
         CRC32 fc = new CRC32();
         byte[] hb = head.getBytes(StandardCharsets.US_ASCII);
         fc.update(hb);
-        byte[] out = (head + String.format(Locale.ROOT, "%08x", (int) fc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = (head + hex.toHexDigits((int) fc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
         if (out.length != FOOTER_LENGTH) {
             throw new IllegalStateException("footer length " + out.length);
         }

@@ -140,7 +140,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
                 public void close() {
                     // the channel is closed by commit() or close()
                 }
-            }, 65536);
+            }, 16 * 1024);
         }
 
         @Override
@@ -173,7 +173,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
             while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
                 // positional reads: the header block for cleanup's message-id line
             }
-            messageId = Headers.messageId(Headers.read(new java.io.ByteArrayInputStream(head.array(), 0, head.position())));
+            messageId = Headers.messageId(Headers.read(head.array(), head.position()));
             byte[] env = QueueFormat.envelopeBytes(id, envelope, messageId);
             byte[] footer = QueueFormat.footer(bodyLength, env, (int) crc.getValue());
             ch.position(bodyLength);

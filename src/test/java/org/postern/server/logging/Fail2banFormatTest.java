@@ -73,6 +73,7 @@ class Fail2banFormatTest {
                 "\nNov 21 16:30:03 mx.example.org dovecot[1]: auth: passwd-file(u@test.local,192.0.2.66,<abc>): Password mismatch");
         LoggerFactory.getLogger("auth").info("passwd-file(u@test.local,127.0.0.5,<abc>): Password mismatch");
 
+        Logging.flush();
         Path log = dir.resolve("mail.log");
         List<String> lines = Files.readAllLines(log);
         assertEquals(7, lines.size(), String.join("\n", lines));

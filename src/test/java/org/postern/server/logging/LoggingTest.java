@@ -46,8 +46,9 @@ class LoggingTest {
         return ConfigLoader.standard().load(conf);
     }
 
-    /** The log file's lines (appenders flush every event). */
+    /** The log file's lines (after the writer thread wrote what is queued). */
     private List<String> logLines() throws Exception {
+        Logging.flush();
         return Files.readAllLines(dir.resolve("log/mail.log"), StandardCharsets.UTF_8);
     }
 
@@ -144,6 +145,43 @@ class LoggingTest {
     }
 
     @Test
+    void logFileIsReopenedAfterLogrotateMovesIt() throws Exception {
+        Logging.configure(config(FILE_ONLY));
+        LoggerFactory.getLogger("smtpd").info("before rotation");
+        Path log = dir.resolve("log/mail.log");
+        Path old = dir.resolve("log/mail.log.1");
+        Logging.flush();
+        Files.move(log, old);
+        Thread.sleep(2500); // the writer looks at the file once a second
+        LoggerFactory.getLogger("smtpd").info("after rotation");
+        Logging.flush();
+        assertTrue(Files.readString(old).contains("before rotation"));
+        assertFalse(Files.readString(old).contains("after rotation"));
+        assertTrue(Files.readString(log).contains("after rotation"), "a new mail.log is created");
+    }
+
+    @Test
+    void manyThreadsLoseNoLineAndSplitNone() throws Exception {
+        Logging.configure(config(FILE_ONLY));
+        int threads = 50;
+        int each = 400;
+        try (var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                ex.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        LoggerFactory.getLogger("qmgr").info("T{}: line {} of a test that writes a fairly long line", id, i);
+                    }
+                });
+            }
+        }
+        List<String> lines = logLines();
+        assertEquals(threads * each, lines.size());
+        assertTrue(lines.stream().allMatch(l -> l.matches(LINE + "mx.example.org postfix/qmgr\\[\\d+\\]: T\\d+: line \\d+ of a test that writes a fairly long line")),
+                lines.get(0));
+    }
+
+    @Test
     void stdoutAppender() throws Exception {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -151,6 +189,7 @@ class LoggingTest {
         try {
             Logging.configure(config("[log]\nstdout = true\n"));
             LoggerFactory.getLogger("cleanup").info("ABC123: message-id=<x@y>");
+            Logging.flush();
         } finally {
             System.setOut(old);
         }
@@ -185,6 +224,7 @@ class LoggingTest {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+        Logging.flush();
         String log = Files.readString(dir.resolve("log/mail.log"));
         assertTrue(log.contains("weak scheme PLAIN"), log);
         assertTrue(log.contains("unknown password scheme 'NOSUCH'"), log);
