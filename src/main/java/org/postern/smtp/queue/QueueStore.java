@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * hold/ID            on hold (postsuper -h); not delivered until released
  * corrupt/ID         a message file (and state) that failed verification at start-up
  * state/ID           per-recipient delivery state of an attempted message; state/ID.tmp while written
+ * spare/N            emptied files of removed messages, reused for new ones (see {@link Spares})
  * </pre>
  * A message file is written once (see {@link QueueFormat}) and only renamed between queues;
  * every rename and replacement is atomic and the directory is fsynced before anything is
@@ -48,6 +49,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
     static final String HOLD = "hold";
     static final String CORRUPT = "corrupt";
     static final String STATE = "state";
+    static final String SPARE = "spare";
 
     private final Path root;
     private final Path incoming;
@@ -61,7 +63,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
         this.root = root;
         this.incoming = root.resolve(INCOMING);
         this.stateDir = root.resolve(STATE);
-        for (String d : List.of(INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT, STATE)) {
+        for (String d : List.of(INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT, STATE, SPARE)) {
             Files.createDirectories(root.resolve(d));
         }
         // One process per queue directory: recovery deletes incoming files, which would destroy a
@@ -79,7 +81,10 @@ final class QueueStore implements QueueSink, AutoCloseable {
         }
         this.lock = l;
         this.syncer = new DirSyncer(groupCommit);
+        this.spares = new Spares(root.resolve(SPARE), Spares.DEFAULT_LIMIT);
     }
+
+    private final Spares spares;
 
     private final FileChannel lockChannel;
     private final java.nio.channels.FileLock lock;
@@ -102,7 +107,10 @@ final class QueueStore implements QueueSink, AutoCloseable {
     public Incoming begin() throws IOException {
         String id = ids.next();
         Path file = incoming.resolve(id);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        FileChannel ch = spares.reuse(file);
+        if (ch == null) {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        }
         return new Receiving(id, file, ch);
     }
 
@@ -207,7 +215,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
             done = true;
             try {
                 ch.close();
-                Files.deleteIfExists(file);
+                spares.recycle(file);
             } catch (IOException e) {
                 CLEANUP.warn("{}: cannot remove discarded message file: {}", id, e.getMessage());
             }
@@ -229,6 +237,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
      * returns every committed message with its state.
      */
     List<QueuedMessage> recover() throws IOException {
+        spares.recover();
         int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(incoming)) {
             for (Path p : ds) {
@@ -372,7 +381,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
             stateFile = m.stateFile;
         }
         try {
-            Files.delete(file);
+            spares.recycle(file); // out of the queue directory at once (atomic rename), emptied
         } catch (NoSuchFileException e) {
             // already gone
         }
