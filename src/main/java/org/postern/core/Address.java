@@ -105,11 +105,13 @@ public final class Address {
             return new Address(local, dom.toLowerCase(Locale.ROOT), dom.toLowerCase(Locale.ROOT), quoted);
         }
         String ascii = normaliseDomain(dom);
-        String unicode;
-        try {
-            unicode = IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED);
-        } catch (IllegalArgumentException e) {
-            unicode = ascii;
+        String unicode = ascii;
+        if (ascii.startsWith("xn--") || ascii.contains(".xn--")) { // only A-labels have a U-form
+            try {
+                unicode = IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED);
+            } catch (IllegalArgumentException e) {
+                unicode = ascii;
+            }
         }
         return new Address(local, ascii, unicode, quoted);
     }
