@@ -41,6 +41,7 @@ public final class Connection implements Closeable {
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private Duration timeout = Duration.ofMinutes(5);
     private volatile boolean closed;
+    private volatile boolean stopping;
 
     Connection(String id, String listenerName, Socket socket, TlsContext tls) throws IOException {
         this.id = id;
@@ -249,6 +250,29 @@ public final class Connection implements Closeable {
         } catch (IOException e) {
             // closing a broken connection: nothing to do
         }
+    }
+
+    /**
+     * Server shutdown, first step (from the stopping thread): the input ends as if the client had
+     * closed, so the protocol's own thread notices at its next read and can say goodbye (SMTP's
+     * 421, RFC 5321 §3.8) before it closes. Nothing is written from here.
+     */
+    void stopInput() {
+        stopping = true;
+        try {
+            if (rawSocket != null) {
+                rawSocket.shutdownInput();
+            } else {
+                channel.shutdownInput();
+            }
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    /** True once the server is shutting down: a read that ended did so because of it. */
+    public boolean stopping() {
+        return stopping;
     }
 
     /** Closes the transport at once from another thread (server shutdown): blocked reads end. */

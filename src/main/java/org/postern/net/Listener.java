@@ -321,7 +321,10 @@ public final class Listener implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, closes every open connection and waits up to {@code grace} for their threads. */
+    /**
+     * Stops accepting, ends the input of every open connection (the protocol answers its own
+     * goodbye), closes what is left after half of {@code grace} and waits up to {@code grace} in all.
+     */
     public void stop(Duration grace) {
         synchronized (this) {
             if (!running) {
@@ -344,11 +347,23 @@ public final class Listener implements AutoCloseable {
         if (watchdog != null) {
             watchdog.interrupt();
         }
+        // First the input of every connection ends, so each protocol thread says goodbye itself
+        // (SMTP: 421) and a message being received is never acknowledged; what is still open after
+        // a short while (a client that does not read) is cut.
+        for (Connection c : active) {
+            c.stopInput();
+        }
+        long start = System.nanoTime();
+        long end = start + grace.toNanos();
+        awaitIdle(Math.min(end, start + grace.toNanos() / 2));
         for (Connection c : active) {
             c.abort();
         }
-        long end = System.nanoTime() + grace.toNanos();
-        while (!active.isEmpty() && System.nanoTime() < end) {
+        awaitIdle(end);
+    }
+
+    private void awaitIdle(long deadlineNanos) {
+        while (!active.isEmpty() && System.nanoTime() < deadlineNanos) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {

@@ -130,26 +130,39 @@ final class SmtpSession {
                 };
             }
             return ((Done) mode).cause();
-        } catch (SocketTimeoutException e) {
-            log.info("timeout after {} from {}", lastCommand, client());
-            sendQuietly(Reply.of(421, "4.4.2", cfg.myhostname() + " Error: timeout exceeded"));
-            return CloseCause.TIMEOUT;
-        } catch (SSLException e) {
-            log.info("lost connection after {} from {}: TLS: {}", lastCommand, client(), Texts.safe(e.getMessage(), 200));
-            return CloseCause.TLS_FAILURE;
-        } catch (EOFException e) {
-            log.info("lost connection after {} from {}", lastCommand, client());
-            return CloseCause.EOF;
         } catch (IOException e) {
-            if (conn.isClosed()) {
-                return CloseCause.SHUTDOWN;
-            }
-            log.info("lost connection after {} from {}", lastCommand, client());
-            return CloseCause.IO_ERROR;
+            return ended(e);
         } finally {
             abortTransaction();
             log.info("disconnect from {}{}", client(), summary());
         }
+    }
+
+    /** How the session ended on an I/O exception, logged as Postfix logs it. */
+    private CloseCause ended(IOException e) {
+        if (conn.stopping() && !conn.isClosed()) {
+            // The server is stopping (Listener.stop ended our input): RFC 5321 §3.8, a 421 before closing.
+            sendQuietly(Reply.of(421, "4.3.2", cfg.myhostname() + " Service shutting down, closing transmission channel"));
+            return CloseCause.SHUTDOWN;
+        }
+        if (e instanceof SocketTimeoutException) {
+            log.info("timeout after {} from {}", lastCommand, client());
+            sendQuietly(Reply.of(421, "4.4.2", cfg.myhostname() + " Error: timeout exceeded"));
+            return CloseCause.TIMEOUT;
+        }
+        if (e instanceof SSLException) {
+            log.info("lost connection after {} from {}: TLS: {}", lastCommand, client(), Texts.safe(e.getMessage(), 200));
+            return CloseCause.TLS_FAILURE;
+        }
+        if (e instanceof EOFException) {
+            log.info("lost connection after {} from {}", lastCommand, client());
+            return CloseCause.EOF;
+        }
+        if (conn.isClosed()) {
+            return CloseCause.SHUTDOWN;
+        }
+        log.info("lost connection after {} from {}", lastCommand, client());
+        return CloseCause.IO_ERROR;
     }
 
     private void greet() throws IOException {

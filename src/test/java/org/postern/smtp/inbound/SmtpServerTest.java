@@ -131,6 +131,29 @@ class SmtpServerTest {
         assertTrue(reply != null && reply.startsWith(prefix), "expected '" + prefix + "' but got: " + reply);
     }
 
+    /** RFC 5321 §3.8: a server that shuts down says 421 first; a message in DATA is not acknowledged. */
+    @Test
+    void stoppingSays421ToIdleSessionsAndToOneInData() throws Exception {
+        Listener l = start();
+        try (Raw idle = new Raw(l.port()); Raw inData = new Raw(l.port())) {
+            starts("220 ", idle.reply());
+            starts("250", idle.cmd("EHLO c.example"));
+            starts("220 ", inData.reply());
+            inData.cmd("EHLO c.example");
+            starts("250", inData.cmd("MAIL FROM:<a@example.org>"));
+            starts("250", inData.cmd("RCPT TO:<bob@test.local>"));
+            starts("354", inData.cmd("DATA"));
+            inData.send("Subject: half a message\r\n\r\nno end yet\r\n");
+            Thread stopper = Thread.ofPlatform().start(() -> l.stop(Duration.ofSeconds(4)));
+            starts("421 4.3.2 mx.test.local Service shutting down", idle.reply());
+            assertNull(idle.reply(), "closed after the 421");
+            starts("421 4.3.2 ", inData.reply());
+            stopper.join();
+        }
+        assertTrue(queue.committed.isEmpty(), "the half-received message was not queued");
+        listener = null;
+    }
+
     @Test
     void fullSessionAndEnvelope() throws Exception {
         start();
