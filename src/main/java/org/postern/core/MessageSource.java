@@ -6,16 +6,34 @@ import java.nio.file.Path;
 
 /**
  * Spooled message bytes (headers and body, CRLF line ends, dot-unstuffed), readable any number
- * of times. Messages are never held whole in memory.
+ * of times. Large messages are never held whole in memory (a small one may be, see {@link #ofFile}).
  */
 public interface MessageSource {
     InputStream open() throws IOException;
 
     long size();
 
+    /** Bodies up to this size are read once and then served from memory to every later reader. */
+    int SMALL = 64 * 1024;
+
+    /**
+     * {@code size} bytes of {@code file} from {@code offset}. A small body (up to {@link #SMALL}) is
+     * read with one positional read at the first {@link #open} and kept for the later ones (a local
+     * delivery reads it twice: the header for loop detection, then the whole for the Maildir).
+     */
     static MessageSource ofFile(Path file, long offset, long size) {
         return new MessageSource() {
+            private byte[] small;
+
             public InputStream open() throws IOException {
+                if (size <= SMALL) {
+                    synchronized (this) {
+                        if (small == null) {
+                            small = readSmall();
+                        }
+                    }
+                    return new java.io.ByteArrayInputStream(small);
+                }
                 InputStream in = java.nio.file.Files.newInputStream(file);
                 in.skipNBytes(offset);
                 // a buffer sized to the message (most are small), at most 64 KiB
@@ -25,6 +43,19 @@ public interface MessageSource {
 
             public long size() {
                 return size;
+            }
+
+            private byte[] readSmall() throws IOException {
+                byte[] b = new byte[(int) size];
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+                    while (buf.hasRemaining()) {
+                        if (ch.read(buf, offset + buf.position()) < 0) {
+                            throw new java.io.EOFException(file + ": ends before its " + size + " bytes");
+                        }
+                    }
+                }
+                return b;
             }
         };
     }

@@ -124,6 +124,12 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
             }
             m.running = true;
         }
+        // Fast path: nothing waiting and a slot free: start the attempt here instead of handing the
+        // message to the dispatcher thread (one thread wake-up less per message).
+        if (ready.isEmpty() && activeSlots.tryAcquire()) {
+            start(m);
+            return true;
+        }
         ready.add(m);
         return true;
     }
@@ -137,24 +143,32 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            try {
-                workers.submit(() -> {
-                    try {
-                        attempt(m);
-                    } catch (RuntimeException | Error e) {
-                        QMGR.error("{}: internal error during delivery: {}", m.id, e.toString(), e);
-                    } finally {
-                        afterRun(m);
-                        activeSlots.release();
-                    }
-                });
-            } catch (RuntimeException e) {
-                activeSlots.release();
-                synchronized (m) {
-                    m.running = false;
-                }
+            if (!start(m)) {
                 return; // executor shut down
             }
+        }
+    }
+
+    /** Runs one attempt of {@code m} in a delivery thread; the caller holds an active slot. False when shut down. */
+    private boolean start(QueuedMessage m) {
+        try {
+            workers.submit(() -> {
+                try {
+                    attempt(m);
+                } catch (RuntimeException | Error e) {
+                    QMGR.error("{}: internal error during delivery: {}", m.id, e.toString(), e);
+                } finally {
+                    afterRun(m);
+                    activeSlots.release();
+                }
+            });
+            return true;
+        } catch (RuntimeException e) {
+            activeSlots.release();
+            synchronized (m) {
+                m.running = false;
+            }
+            return false;
         }
     }
 
