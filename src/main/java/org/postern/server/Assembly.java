@@ -143,7 +143,8 @@ public final class Assembly implements AutoCloseable {
 
         String smtpAddr = c.get(ServerSettings.SMTP);
         if (!smtpAddr.isEmpty()) {
-            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(c, "smtp", hostname), policy, queue, dns);
+            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(c, "smtp", hostname), policy, queue, dns)
+                    .withClientRates(c, policy::inMynetworks);
             listen(SmtpServer.listenerOptions(c, "smtp", address(smtpAddr, "listen.smtp"), tls, policy::inMynetworks), smtp,
                     "smtp " + smtpAddr + (tls != null ? " (SMTP, STARTTLS)" : " (SMTP)"));
         }

@@ -32,8 +32,12 @@ public final class SmtpSettings {
             SettingType.INT, "50", "simultaneous connections from one client IP (0: no limit; mynetworks exempt)");
     public static final Setting<Integer> SMTPD_CLIENT_CONNECTION_RATE_LIMIT = G.add("smtpd_client_connection_rate_limit",
             SettingType.INT, "0", "connections per anvil_rate_time_unit from one client IP (0: no limit; mynetworks exempt)");
+    public static final Setting<Integer> SMTPD_CLIENT_MESSAGE_RATE_LIMIT = G.add("smtpd_client_message_rate_limit",
+            SettingType.INT, "0", "MAIL FROM commands per anvil_rate_time_unit from one client IP (0: no limit; mynetworks exempt)");
+    public static final Setting<Integer> SMTPD_CLIENT_RECIPIENT_RATE_LIMIT = G.add("smtpd_client_recipient_rate_limit",
+            SettingType.INT, "0", "RCPT TO commands per anvil_rate_time_unit from one client IP (0: no limit; mynetworks exempt)");
     public static final Setting<Duration> ANVIL_RATE_TIME_UNIT = G.add("anvil_rate_time_unit", SettingType.DURATION, "60s",
-            "time unit of the connection rate limit");
+            "time unit of the connection, message and recipient rate limits");
     public static final Setting<Integer> MAX_CONNECTIONS = G.add("max_connections", SettingType.INT, "1000",
             "SMTP connections served at once (Postfix: the smtpd process limit); more wait in the listen backlog");
     public static final Setting<Integer> LINE_LENGTH_LIMIT = G.add("line_length_limit", SettingType.INT, "2048",

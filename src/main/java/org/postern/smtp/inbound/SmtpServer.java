@@ -37,6 +37,7 @@ public final class SmtpServer implements ConnectionHandler {
     private final MessageReceiver receiver;
     private final DnsResolver dns;
     private final Logger log;
+    private volatile ClientRates rates = ClientRates.none();
 
     /**
      * @param dns resolver for the client's hostname (null, or smtpd_peername_lookup = no: "unknown")
@@ -58,10 +59,20 @@ public final class SmtpServer implements ConnectionHandler {
         return cfg;
     }
 
+    /**
+     * Sets the per-client message and recipient rate limits from the [smtpd] settings; clients for
+     * which {@code exempt} holds ($mynetworks) are not limited. Call before the listener starts.
+     */
+    public SmtpServer withClientRates(Config c, Predicate<InetAddress> exempt) {
+        this.rates = new ClientRates(c.get(SmtpSettings.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
+                c.get(SmtpSettings.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT), c.get(SmtpSettings.ANVIL_RATE_TIME_UNIT), exempt);
+        return this;
+    }
+
     @Override
     public CloseCause handle(Connection c) throws IOException {
         ClientName name = ClientName.lookup(dns, c.remoteAddress(), log);
-        return new SmtpSession(cfg, c, policy, receiver, name, log).run();
+        return new SmtpSession(cfg, c, policy, receiver, name, log, rates).run();
     }
 
     /** Postfix's anvil refusal: {@code 421 4.7.0 host Error: too many connections from IP}. */

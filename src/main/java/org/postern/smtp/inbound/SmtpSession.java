@@ -101,7 +101,15 @@ final class SmtpSession {
     /** Disconnect summary: command name -> {ok, total}, in Postfix's order. */
     private final Map<String, int[]> counts = new LinkedHashMap<>();
 
+    private final ClientRates rates;
+
     SmtpSession(SmtpServerConfig cfg, Connection conn, SmtpPolicy policy, MessageReceiver receiver, ClientName name, Logger log) {
+        this(cfg, conn, policy, receiver, name, log, ClientRates.none());
+    }
+
+    SmtpSession(SmtpServerConfig cfg, Connection conn, SmtpPolicy policy, MessageReceiver receiver, ClientName name, Logger log,
+                ClientRates rates) {
+        this.rates = rates;
         this.cfg = cfg;
         this.conn = conn;
         this.policy = policy;
@@ -386,6 +394,13 @@ final class SmtpSession {
             send(Reply.of(421, "4.7.0", cfg.myhostname() + " Error: too many messages in one connection"));
             return new Done(CloseCause.PROTOCOL);
         }
+        int mailRate = rates.message(conn.remoteAddress());
+        if (mailRate > 0) {
+            // Postfix's smtpd_client_message_rate_limit: a temporary refusal, the client may come back later
+            log.warn("Message delivery request rate limit exceeded: {} from {} for service {}", mailRate, client(), cfg.listener());
+            count("mail", false);
+            return error(Reply.of(450, "4.7.1", "Error: too much mail from " + IpText.of(conn.remoteAddress())));
+        }
         MailFrom m;
         try {
             m = SmtpArguments.parseMail(cmd.argument(), cfg.smtputf8());
@@ -426,6 +441,13 @@ final class SmtpSession {
         if (tx.recipients.size() >= cfg.recipientLimit()) {
             count("rcpt", false);
             return error(Reply.of(452, "4.5.3", "Error: too many recipients"));
+        }
+        int rcptRate = rates.recipient(conn.remoteAddress());
+        if (rcptRate > 0) {
+            // Postfix's smtpd_client_recipient_rate_limit
+            log.warn("Recipient address rate limit exceeded: {} from {} for service {}", rcptRate, client(), cfg.listener());
+            count("rcpt", false);
+            return error(Reply.of(450, "4.7.1", "Error: too many recipients from " + IpText.of(conn.remoteAddress())));
         }
         RcptTo r;
         try {

@@ -131,6 +131,52 @@ class SmtpServerTest {
         assertTrue(reply != null && reply.startsWith(prefix), "expected '" + prefix + "' but got: " + reply);
     }
 
+    /** Postfix's smtpd_client_message_rate_limit / smtpd_client_recipient_rate_limit, per client IP across connections. */
+    private Listener rateLimited(Map<Setting<?>, String> limits, java.util.function.Predicate<java.net.InetAddress> exempt) throws Exception {
+        Config c = Config.defaults(org.postern.server.config.AllSettings.list()).with(limits);
+        queue = new TestQueue(Files.createDirectories(dir.resolve("q")));
+        SmtpServer server = new SmtpServer(SmtpServerConfig.from(c, "smtp", "mx.test.local"), new TestPolicy(), queue, null)
+                .withClientRates(c, exempt);
+        listener = new Listener(Listener.Options.tcp("smtp", new InetSocketAddress("127.0.0.1", 0), 5), server).start();
+        return listener;
+    }
+
+    @Test
+    void messageAndRecipientRatesPerClient() throws Exception {
+        rateLimited(Map.of(org.postern.smtp.SmtpSettings.SMTPD_CLIENT_MESSAGE_RATE_LIMIT, "2",
+                org.postern.smtp.SmtpSettings.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT, "3"), ip -> false);
+        try (Raw r = new Raw(listener.port())) {
+            r.reply();
+            r.cmd("EHLO c.example");
+            starts("250", r.cmd("MAIL FROM:<a@example.org>"));
+            starts("250", r.cmd("RCPT TO:<bob@test.local>"));
+            starts("250", r.cmd("RCPT TO:<carol@test.local>"));
+            starts("250", r.cmd("RCPT TO:<dave@test.local>"));
+            starts("450 4.7.1 Error: too many recipients from 127.0.0.1", r.cmd("RCPT TO:<eve@test.local>"));
+            r.cmd("RSET");
+            starts("250", r.cmd("MAIL FROM:<a@example.org>"));
+            r.cmd("RSET");
+        }
+        try (Raw r = new Raw(listener.port())) {
+            r.reply();
+            r.cmd("EHLO c.example");
+            starts("450 4.7.1 Error: too much mail from 127.0.0.1", r.cmd("MAIL FROM:<a@example.org>"));
+        }
+    }
+
+    @Test
+    void exemptClientsAreNotRateLimited() throws Exception {
+        rateLimited(Map.of(org.postern.smtp.SmtpSettings.SMTPD_CLIENT_MESSAGE_RATE_LIMIT, "1"), ip -> ip.isLoopbackAddress());
+        try (Raw r = new Raw(listener.port())) {
+            r.reply();
+            r.cmd("EHLO c.example");
+            for (int i = 0; i < 5; i++) {
+                starts("250", r.cmd("MAIL FROM:<a@example.org>"));
+                r.cmd("RSET");
+            }
+        }
+    }
+
     /** RFC 5321 §3.8: a server that shuts down says 421 first; a message in DATA is not acknowledged. */
     @Test
     void stoppingSays421ToIdleSessionsAndToOneInData() throws Exception {
