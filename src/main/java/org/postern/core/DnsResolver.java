@@ -20,6 +20,9 @@ public interface DnsResolver {
     /** MX records ordered by preference. */
     List<MxRecord> mx(String domain);
 
+    /** NS records: the name servers of a zone (lower case, without trailing dot). */
+    List<String> ns(String domain);
+
     /** TXT records, each the concatenation of its character-strings. */
     List<String> txt(String name);
 

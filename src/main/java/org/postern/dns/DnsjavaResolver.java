@@ -29,6 +29,7 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
@@ -279,6 +280,20 @@ public final class DnsjavaResolver implements DnsResolver {
             }
         }
         out.sort(Comparator.comparingInt(MxRecord::preference));
+        return List.copyOf(out);
+    }
+
+    @Override
+    public List<String> ns(String domain) {
+        List<String> out = new ArrayList<>();
+        for (Record r : query(normalise(domain), Type.NS)) {
+            if (r instanceof NSRecord n) {
+                String host = nameText(n.getTarget());
+                if (!host.isEmpty()) {
+                    out.add(host);
+                }
+            }
+        }
         return List.copyOf(out);
     }
 

@@ -798,6 +798,8 @@ final class SmtpSession {
             return error(Reply.of(554, "5.5.1", "Error: TLS already active"));
         }
         if (!offerStartTls()) {
+            // No certificate on this listener (STARTTLS is not in the EHLO list): Postfix's answer,
+            // word for word, when smtpd_tls_security_level is none.
             count("starttls", false);
             return error(Reply.of(502, "5.5.1", "Error: command not implemented"));
         }

@@ -549,12 +549,27 @@ final class Checks {
         };
     }
 
+    /** Which servers of a domain check_*_{mx,ns,a}_access looks up in its table. */
+    enum Servers {
+        /** The mail exchangers (the domain itself when it has no MX). */
+        MX,
+        /** The name servers (of the closest parent zone with NS records, as Postfix walks up). */
+        NS,
+        /** The domain's own addresses. */
+        A;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /**
-     * Postfix's check_*_mx_access / check_*_a_access: the MX hosts of the domain (the domain itself
-     * when it has no MX) or the domain's own A/AAAA, looked up by name and by address. These are
-     * blacklists: OK is refused as a configuration error, as in Postfix. A DNS failure defers.
+     * Postfix's check_*_mx_access / check_*_ns_access / check_*_a_access: the MX hosts of the domain
+     * (the domain itself when it has no MX), its DNS servers, or the domain's own A/AAAA, looked up by
+     * name and by address. These are blacklists: OK is refused as a configuration error, as in
+     * Postfix. A DNS failure defers.
      */
-    Restriction serverAccess(Table t, AccessKind kind, boolean mx) {
+    Restriction serverAccess(Table t, AccessKind kind, Servers servers) {
         return (ev, ctx) -> {
             String what;
             String replyClass;
@@ -585,19 +600,19 @@ final class Checks {
             int at = what.lastIndexOf('@');
             String domain = Hostnames.dropTrailingDot(at >= 0 ? domainOf(what) : what.toLowerCase(Locale.ROOT));
             String replyName = kind == AccessKind.CLIENT || kind == AccessKind.REVERSE_CLIENT ? ev.clientNamaddr() : what;
-            Status s = serverAccess(ev, t, domain, mx, replyName, replyClass, kind);
+            Status s = serverAccess(ev, t, domain, servers, replyName, replyClass, kind);
             if (s == Status.OK) {
                 Eval.LOG.warn("restriction check_*_{}_access returns OK for {}; this is not allowed for security reasons "
-                        + "(use DUNNO to make an exception)", mx ? "mx" : "a", org.postern.core.Texts.safe(what));
+                        + "(use DUNNO to make an exception)", servers.label(), org.postern.core.Texts.safe(what));
                 throw new Eval.Abort(Reply.of(451, "4.3.5", "Server configuration error"), t.name() + ": OK in a server access table");
             }
             return s;
         };
     }
 
-    private Status serverAccess(Eval ev, Table t, String domain, boolean mx, String replyName, String replyClass, AccessKind kind) {
+    private Status serverAccess(Eval ev, Table t, String domain, Servers servers, String replyName, String replyClass, AccessKind kind) {
         if (domain.startsWith("[") && domain.endsWith("]")) {
-            if (!mx) {
+            if (servers != Servers.MX) {
                 return Status.DUNNO;
             }
             InetAddress lit = org.postern.smtp.policy.table.Cidr.literal(domain);
@@ -608,21 +623,28 @@ final class Checks {
         List<String> hosts = new ArrayList<>();
         List<InetAddress> addresses = new ArrayList<>();
         try {
-            if (mx) {
-                for (DnsResolver.MxRecord r : dns.mx(domain)) {
-                    if (!r.host().equals(".") && !r.host().isEmpty()) {
-                        hosts.add(r.host());
+            switch (servers) {
+                case MX -> {
+                    for (DnsResolver.MxRecord r : dns.mx(domain)) {
+                        if (!r.host().equals(".") && !r.host().isEmpty()) {
+                            hosts.add(r.host());
+                        }
+                    }
+                    if (hosts.isEmpty() && !dns.addresses(domain).isEmpty()) {
+                        hosts.add(domain); // no MX: the domain is its own mail exchanger
                     }
                 }
-                if (hosts.isEmpty() && !dns.addresses(domain).isEmpty()) {
-                    hosts.add(domain); // no MX: the domain is its own mail exchanger
+                case NS -> {
+                    // Postfix (smtpd_check.c): no NS records for the name, try its parent, up to the top-level domain
+                    for (String zone = domain; hosts.isEmpty() && zone != null; zone = parent(zone)) {
+                        hosts.addAll(dns.ns(zone));
+                    }
                 }
-            } else {
-                addresses.addAll(dns.addresses(domain));
+                case A -> addresses.addAll(dns.addresses(domain));
             }
         } catch (DnsTemporaryException e) {
-            ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up " + (mx ? "MX" : "A")
-                    + " records of " + domain);
+            ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up "
+                    + servers.name() + " records of " + domain);
             return Status.DUNNO;
         }
         for (String h : hosts) {
@@ -638,7 +660,8 @@ final class Checks {
                     }
                 }
             } catch (DnsTemporaryException e) {
-                ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up mail exchanger " + h);
+                ev.deferIfPermit(450, "4.4.3", "<" + replyName + ">: " + replyClass + " rejected: unable to look up "
+                        + (servers == Servers.MX ? "mail exchanger " : "DNS server ") + h);
             }
         }
         for (InetAddress a : addresses) {
@@ -648,6 +671,12 @@ final class Checks {
             }
         }
         return Status.DUNNO;
+    }
+
+    /** "a.b.example" -> "b.example"; null when only one label is left. */
+    private static String parent(String domain) {
+        int dot = domain.indexOf('.');
+        return dot < 0 || dot == domain.length() - 1 ? null : domain.substring(dot + 1);
     }
 
     // ---------------------------------------------------------------- DNS lists
@@ -825,7 +854,8 @@ final class Checks {
             "check_sender_access", "check_recipient_access", "check_policy_service", "reject_authenticated_sender_login_mismatch",
             "reject_unauthenticated_sender_login_mismatch", "reject_sender_login_mismatch", "reject_plaintext_session",
             "check_client_mx_access", "check_client_a_access", "check_helo_mx_access", "check_helo_a_access", "check_sender_mx_access",
-            "check_sender_a_access", "check_recipient_mx_access", "check_recipient_a_access");
+            "check_sender_a_access", "check_recipient_mx_access", "check_recipient_a_access", "check_client_ns_access",
+            "check_helo_ns_access", "check_sender_ns_access", "check_recipient_ns_access");
 
     static String suggest(String word) {
         String best = org.postern.core.Suggest.closest(word, KNOWN, 4);

@@ -241,10 +241,6 @@ public final class RestrictionPolicy implements SmtpPolicy {
             Map.entry("reject_unverified_sender", "there is no address verification service"),
             Map.entry("reject_unverified_recipient", "there is no address verification service"),
             Map.entry("permit_mx_backup", "list backup-MX domains in relay_domains instead"),
-            Map.entry("check_client_ns_access", "NS-based access tables are not implemented (use the MX or A variant)"),
-            Map.entry("check_helo_ns_access", "NS-based access tables are not implemented (use the MX or A variant)"),
-            Map.entry("check_sender_ns_access", "NS-based access tables are not implemented (use the MX or A variant)"),
-            Map.entry("check_recipient_ns_access", "NS-based access tables are not implemented (use the MX or A variant)"),
             Map.entry("check_ccert_access", "client certificates are not passed to the policy"),
             Map.entry("permit_tls_clientcerts", "client certificates are not passed to the policy"),
             Map.entry("permit_tls_all_clientcerts", "client certificates are not passed to the policy"),
@@ -274,7 +270,8 @@ public final class RestrictionPolicy implements SmtpPolicy {
             "reject_rbl", "reject_rhsbl_client", "reject_rhsbl_reverse_client", "reject_rhsbl_sender", "reject_rhsbl_helo",
             "reject_rhsbl_recipient", "permit_dnswl_client", "permit_rhswl_client", "check_client_mx_access", "check_client_a_access",
             "check_helo_mx_access", "check_helo_a_access", "check_sender_mx_access", "check_sender_a_access", "check_recipient_mx_access",
-            "check_recipient_a_access");
+            "check_recipient_a_access", "check_client_ns_access", "check_helo_ns_access", "check_sender_ns_access",
+            "check_recipient_ns_access");
 
     List<Named> compileWords(List<String> words, AccessKind defaultAcl, boolean loadTables) {
         List<Named> out = new ArrayList<>();
@@ -359,14 +356,18 @@ public final class RestrictionPolicy implements SmtpPolicy {
             case "check_helo_access" -> c.heloAccess(table(arg, loadTables));
             case "check_sender_access" -> c.senderAccess(table(arg, loadTables));
             case "check_recipient_access" -> c.recipientAccess(table(arg, loadTables));
-            case "check_client_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, true);
-            case "check_client_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, false);
-            case "check_helo_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, true);
-            case "check_helo_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, false);
-            case "check_sender_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, true);
-            case "check_sender_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, false);
-            case "check_recipient_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, true);
-            case "check_recipient_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, false);
+            case "check_client_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.MX);
+            case "check_client_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.A);
+            case "check_client_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.NS);
+            case "check_helo_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.MX);
+            case "check_helo_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.A);
+            case "check_helo_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.NS);
+            case "check_sender_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.MX);
+            case "check_sender_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.A);
+            case "check_sender_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.NS);
+            case "check_recipient_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.MX);
+            case "check_recipient_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.A);
+            case "check_recipient_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.NS);
             case "check_policy_service" -> c.policyService(PolicyService.parse(arg, baseDir, policyTimeout));
             case "reject_authenticated_sender_login_mismatch" -> c::rejectAuthenticatedSenderLoginMismatch;
             case "reject_unauthenticated_sender_login_mismatch" -> c::rejectUnauthenticatedSenderLoginMismatch;

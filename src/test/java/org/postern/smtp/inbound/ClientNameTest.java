@@ -32,6 +32,10 @@ class ClientNameTest {
                 return List.of();
             }
 
+            public List<String> ns(String d) {
+                return List.of();
+            }
+
             public List<String> txt(String n) {
                 return List.of();
             }

@@ -125,6 +125,7 @@ final class PolicyFixtures {
         final Map<String, List<String>> a = new HashMap<>();
         final Map<String, List<String>> txt = new HashMap<>();
         final Map<String, List<MxRecord>> mx = new HashMap<>();
+        final Map<String, List<String>> ns = new HashMap<>();
         final Map<String, List<String>> ptr = new HashMap<>();
         final Set<String> failing = new HashSet<>();
 
@@ -154,6 +155,12 @@ final class PolicyFixtures {
         public List<MxRecord> mx(String domain) {
             check(domain);
             return mx.getOrDefault(domain, List.of());
+        }
+
+        @Override
+        public List<String> ns(String domain) {
+            check(domain);
+            return ns.getOrDefault(domain, List.of());
         }
 
         @Override

@@ -41,8 +41,23 @@ class RestrictionPolicyDnsTest {
                 "--host-record=mx.good.test,127.0.0.5", "--mx-host=good.test,mx.good.test,10",
                 "--ptr-record=6.0.0.127.in-addr.arpa,liar.good.test",
                 // a domain whose mail exchanger sits in a private network
-                "--mx-host=bogus.test,mx.bogus.test,10", "--host-record=mx.bogus.test,10.1.2.3"));
+                "--mx-host=bogus.test,mx.bogus.test,10", "--host-record=mx.bogus.test,10.1.2.3",
+                // NS records (dnsmasq serves them as raw RRs): bogus.test is served from a private network
+                nsRecord("bogus.test", "ns.bogus.test"), "--host-record=ns.bogus.test,10.1.2.4",
+                nsRecord("good.test", "ns.good.test"), "--host-record=ns.good.test,127.0.0.5"));
         silent = new Dnsmasq.Silent();
+    }
+
+    /** dnsmasq --dns-rr for an NS record: type 2, the target in DNS wire format, hex. */
+    private static String nsRecord(String name, String target) {
+        StringBuilder hex = new StringBuilder();
+        for (String label : target.split("\\.")) {
+            hex.append(String.format("%02x", label.length()));
+            for (char ch : label.toCharArray()) {
+                hex.append(String.format("%02x", (int) ch));
+            }
+        }
+        return "--dns-rr=" + name + ",2," + hex + "00";
     }
 
     @AfterAll
@@ -137,6 +152,29 @@ class RestrictionPolicyDnsTest {
         assertEquals("451 4.3.5 Server configuration error", rcpt(whitelist, facts().from("a@good.test").to("alice@example.org")));
         RestrictionPolicy dead = policy(resolver(silent.server()), PolicySettings.SENDER_RESTRICTIONS, "check_sender_mx_access cidr:" + cidr);
         assertEquals("450 4.4.3 <a@bogus.test>: Sender address rejected: unable to look up MX records of bogus.test",
+                rcpt(dead, facts().from("a@bogus.test").to("alice@example.org")));
+    }
+
+    /** check_*_ns_access: the zone's DNS servers by name and address; a name without NS records uses its parent's. */
+    @Test
+    void nsAccessTables(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cidr = dir.resolve("bogon.cidr");
+        java.nio.file.Files.writeString(cidr, "10.0.0.0/8 REJECT DNS server in a private network\n");
+        java.nio.file.Path byName = dir.resolve("ns");
+        java.nio.file.Files.writeString(byName, "ns.good.test REJECT known bad DNS host\n");
+        DnsResolver r = resolver(dns.server());
+        assertEquals(List.of("ns.bogus.test"), r.ns("bogus.test"));
+        RestrictionPolicy ns = policy(r, PolicySettings.SENDER_RESTRICTIONS, "check_sender_ns_access cidr:" + cidr);
+        assertEquals("554 5.7.1 <a@bogus.test>: Sender address rejected: DNS server in a private network",
+                rcpt(ns, facts().from("a@bogus.test").to("alice@example.org")));
+        assertEquals("554 5.7.1 <a@mail.sub.bogus.test>: Sender address rejected: DNS server in a private network",
+                rcpt(ns, facts().from("a@mail.sub.bogus.test").to("alice@example.org")), "walks up to the zone with NS records");
+        assertEquals("CONTINUE", rcpt(ns, facts().from("a@good.test").to("alice@example.org")));
+        RestrictionPolicy named = policy(r, PolicySettings.HELO_RESTRICTIONS, "check_helo_ns_access texthash:" + byName);
+        assertEquals("554 5.7.1 <mx.good.test>: Helo command rejected: known bad DNS host",
+                rcpt(named, facts().helo("mx.good.test").to("alice@example.org")));
+        RestrictionPolicy dead = policy(resolver(silent.server()), PolicySettings.SENDER_RESTRICTIONS, "check_sender_ns_access cidr:" + cidr);
+        assertEquals("450 4.4.3 <a@bogus.test>: Sender address rejected: unable to look up NS records of bogus.test",
                 rcpt(dead, facts().from("a@bogus.test").to("alice@example.org")));
     }
 
