@@ -356,18 +356,15 @@ public final class RestrictionPolicy implements SmtpPolicy {
             case "check_helo_access" -> c.heloAccess(table(arg, loadTables));
             case "check_sender_access" -> c.senderAccess(table(arg, loadTables));
             case "check_recipient_access" -> c.recipientAccess(table(arg, loadTables));
-            case "check_client_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.MX);
-            case "check_client_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.A);
-            case "check_client_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.CLIENT, Checks.Servers.NS);
-            case "check_helo_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.MX);
-            case "check_helo_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.A);
-            case "check_helo_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.HELO, Checks.Servers.NS);
-            case "check_sender_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.MX);
-            case "check_sender_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.A);
-            case "check_sender_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.SENDER, Checks.Servers.NS);
-            case "check_recipient_mx_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.MX);
-            case "check_recipient_a_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.A);
-            case "check_recipient_ns_access" -> c.serverAccess(table(arg, loadTables), AccessKind.RECIPIENT, Checks.Servers.NS);
+            case "check_client_mx_access", "check_client_a_access", "check_client_ns_access",
+                 "check_helo_mx_access", "check_helo_a_access", "check_helo_ns_access",
+                 "check_sender_mx_access", "check_sender_a_access", "check_sender_ns_access",
+                 "check_recipient_mx_access", "check_recipient_a_access", "check_recipient_ns_access" -> {
+                // check_<what>_<servers>_access
+                String[] part = name.split("_");
+                AccessKind kind = AccessKind.valueOf(part[1].toUpperCase(Locale.ROOT));
+                yield c.serverAccess(table(arg, loadTables), kind, Checks.Servers.valueOf(part[2].toUpperCase(Locale.ROOT)));
+            }
             case "check_policy_service" -> c.policyService(PolicyService.parse(arg, baseDir, policyTimeout));
             case "reject_authenticated_sender_login_mismatch" -> c::rejectAuthenticatedSenderLoginMismatch;
             case "reject_unauthenticated_sender_login_mismatch" -> c::rejectUnauthenticatedSenderLoginMismatch;
