@@ -9,11 +9,8 @@
 # (runs the CrashIT end-to-end test through Maven against the freshly packaged server)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for c in "${JAVA_HOME:-}" /usr/lib/jvm/*25*; do
-  if [ -n "$c" ] && [ -x "$c/bin/java" ] && "$c/bin/java" -version 2>&1 | head -1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
-    export JAVA_HOME="$c"; break
-  fi
-done
+. "$here/bench/lib.sh"
+bench_find_jdk
 report="$(mktemp /tmp/postern-crash.XXXXXX)"
 trap 'rm -f "$report"' EXIT
 cd "$here"

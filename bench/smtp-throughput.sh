@@ -19,6 +19,7 @@
 #        POSTERN_JAVA_OPTS="..." extra JVM options for Postern (profiling)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$here/bench/lib.sh"
 SESSIONS="${SESSIONS:-20}"; MESSAGES="${MESSAGES:-10000}"; SIZE="${SIZE:-4096}"; WARMUP="${WARMUP:-20000}"
 ROUNDS="${ROUNDS:-3}"  # measured rounds per server; the ratio is of the medians
 ONLY="${ONLY:-}"
@@ -133,13 +134,8 @@ bench_postfix() {
 bench_postern() {
   local java jar offset d port
   (cd "$here" && ./postern --version >/dev/null)   # builds target/postern.jar when sources changed
-  java=""
-  for c in "${JAVA_HOME:-}" /usr/lib/jvm/*25*; do
-    if [ -n "$c" ] && [ -x "$c/bin/java" ] && "$c/bin/java" -version 2>&1 | head -1 | grep -Eq 'version "(2[5-9]|[3-9][0-9])'; then
-      java="$c/bin/java"; break
-    fi
-  done
-  [ -n "$java" ] || { echo "bench: needs a Java 25 JDK (JAVA_HOME or /usr/lib/jvm/*25*)" >&2; exit 127; }
+  bench_find_jdk
+  java="$JAVA_HOME/bin/java"
   jar="$here/target/postern.jar"
   while :; do
     offset=$(( 10000 + RANDOM % 40000 )); ok=1

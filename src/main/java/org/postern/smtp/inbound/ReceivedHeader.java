@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import org.postern.core.IpText;
 import org.postern.core.Texts;
 
 /**

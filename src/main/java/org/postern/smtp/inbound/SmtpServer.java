@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.postern.core.IpText;
 import org.postern.codec.smtp.ReplyEncoder;
 import org.postern.core.DnsResolver;
 import org.postern.core.Reply;

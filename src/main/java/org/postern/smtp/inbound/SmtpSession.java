@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLException;
+import org.postern.core.IpText;
 import org.postern.codec.smtp.DataDecoder;
 import org.postern.codec.smtp.MailFrom;
 import org.postern.codec.smtp.RcptTo;

@@ -1,6 +1,5 @@
 package org.postern.smtp.policy;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import org.postern.smtp.policy.table.Cidr;
 
@@ -64,43 +63,6 @@ final class Hostnames {
 
     /** The address as Postfix prints it: IPv4 dotted quad, IPv6 compressed (RFC 5952). */
     static String text(InetAddress a) {
-        if (!(a instanceof Inet6Address)) {
-            return a.getHostAddress();
-        }
-        byte[] b = a.getAddress();
-        int[] w = new int[8];
-        for (int i = 0; i < 8; i++) {
-            w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (w[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && w[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen && j - i >= 2) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(w[i]));
-        }
-        return sb.toString();
+        return org.postern.core.IpText.of(a);
     }
 }

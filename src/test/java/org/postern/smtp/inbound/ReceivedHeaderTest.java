@@ -1,5 +1,7 @@
 package org.postern.smtp.inbound;
 
+import org.postern.core.IpText;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.InetAddress;

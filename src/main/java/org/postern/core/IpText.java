@@ -1,14 +1,15 @@
-package org.postern.smtp.inbound;
+package org.postern.core;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
-/** Client addresses as Postfix prints them: IPv4 dotted quad, IPv6 in RFC 5952 compressed form. */
-final class IpText {
+/** Addresses as Postfix prints them: IPv4 dotted quad, IPv6 in RFC 5952 compressed form. */
+public final class IpText {
     private IpText() {
     }
 
-    static String of(InetAddress a) {
+    /** The address as text; "unknown" for null (as Postfix logs a client without an address). */
+    public static String of(InetAddress a) {
         if (a == null) {
             return "unknown";
         }
