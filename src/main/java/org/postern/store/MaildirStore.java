@@ -207,6 +207,7 @@ public final class MaildirStore implements MailStore {
 
     /** Converts CRLF to LF while writing, and counts the sizes. */
     static final class LfWriter {
+        private static final byte[] CR = {'\r'};
         private final FileChannel ch;
         private final byte[] out;
         private int pos;
@@ -230,7 +231,7 @@ public final class MaildirStore implements MailStore {
                         i++;
                         continue;
                     }
-                    put(new byte[] {'\r'}, 0, 1); // a CR on its own stays
+                    put(CR, 0, 1); // a CR on its own stays
                 }
                 int j = i;
                 while (j < len && b[j] != '\r') {
@@ -276,7 +277,7 @@ public final class MaildirStore implements MailStore {
         void finish() throws IOException {
             if (pendingCr) {
                 pendingCr = false;
-                put(new byte[] {'\r'}, 0, 1);
+                put(CR, 0, 1);
             }
             flush();
         }

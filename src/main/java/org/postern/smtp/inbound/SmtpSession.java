@@ -13,25 +13,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLException;
-import org.postern.core.IpText;
 import org.postern.codec.smtp.DataDecoder;
 import org.postern.codec.smtp.MailFrom;
 import org.postern.codec.smtp.RcptTo;
 import org.postern.codec.smtp.ReplyEncoder;
 import org.postern.codec.smtp.SmtpArguments;
-import org.postern.codec.smtp.SmtpCommand;
 import org.postern.codec.smtp.SmtpCommand.Verb;
+import org.postern.codec.smtp.SmtpCommand;
 import org.postern.codec.smtp.SmtpSyntaxException;
 import org.postern.core.Envelope;
+import org.postern.core.IpText;
 import org.postern.core.Reply;
 import org.postern.core.Texts;
 import org.postern.net.CloseCause;
 import org.postern.net.Connection;
 import org.postern.net.LineReader;
 import org.postern.net.tls.TlsContext;
-import org.postern.smtp.policy.SmtpPolicy;
 import org.postern.smtp.policy.SmtpPolicy.Decision;
 import org.postern.smtp.policy.SmtpPolicy.Stage;
+import org.postern.smtp.policy.SmtpPolicy;
 import org.slf4j.Logger;
 
 /**

@@ -388,20 +388,9 @@ final class Qmgr implements QueueAdmin, AutoCloseable {
         if (ms >= 100_000) {
             return Long.toString((ms + 500) / 1000);
         }
-        // below 10 s: hundredths; below 100 s: tenths; trailing zeros dropped ("0.1", "2", "12.5")
-        long unit = ms < 10_000 ? 10 : 100;
-        long scaled = (ms + unit / 2) / unit;
-        long per = 1000 / unit;
-        long whole = scaled / per;
-        long frac = scaled % per;
-        if (frac == 0) {
-            return Long.toString(whole);
-        }
-        String f = unit == 10 ? (frac < 10 ? "0" + frac : Long.toString(frac)) : Long.toString(frac);
-        if (f.length() == 2 && f.charAt(1) == '0') {
-            f = f.substring(0, 1);
-        }
-        return whole + "." + f;
+        // hundredths below 10 s, tenths below 100 s, trailing zeros dropped ("0.1", "2", "12.5")
+        return java.math.BigDecimal.valueOf(ms, 3).setScale(ms < 10_000 ? 2 : 1, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString();
     }
 
     private static String sender(Envelope env) {

@@ -95,8 +95,12 @@ final class Spares {
                     deleteQuietly(p);
                     continue;
                 }
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.truncate(0);
+                try {
+                    if (Files.size(p) > 0) { // only a crash between rename and truncation leaves content
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                            ch.truncate(0);
+                        }
+                    }
                 } catch (IOException e) {
                     deleteQuietly(p);
                     continue;
