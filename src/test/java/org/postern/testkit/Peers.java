@@ -43,7 +43,7 @@ public final class Peers {
             Path p = Path.of(command);
             return Files.isExecutable(p) ? p : null;
         }
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/lib/postgresql/15/bin";
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:" + PostgresServer.binDir();
         for (String dir : path.split(":")) {
             if (dir.isEmpty()) {
                 continue;

@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real PostgreSQL 15 server (Debian's binaries) for tests: {@code initdb} in a temp dir,
+ * A real PostgreSQL server (Debian's binaries, the newest major version installed) for tests: {@code initdb} in a temp dir,
  * {@code pg_ctl start} on a free loopback port (run as the postgres user when we are root),
  * started once per test JVM and stopped at JVM exit. Password authentication is required
  * (scram-sha-256), so logins and privileges behave as in production.
  */
 public final class PostgresServer {
-    private static final String BIN = "/usr/lib/postgresql/15/bin/";
+    /** Debian's server binaries, the newest installed major version (15 on bookworm, 17 on trixie). */
+    private static final String BIN = binDir();
     private static PostgresServer instance;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -29,6 +30,17 @@ public final class PostgresServer {
     private PostgresServer(Path dir, int port) {
         this.dir = dir;
         this.port = port;
+    }
+
+    static String binDir() {
+        Path base = Path.of("/usr/lib/postgresql");
+        try (java.util.stream.Stream<Path> versions = java.nio.file.Files.list(base)) {
+            return versions.filter(v -> v.getFileName().toString().matches("\\d+") && java.nio.file.Files.isExecutable(v.resolve("bin/postgres")))
+                    .max(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .map(v -> v.resolve("bin") + "/").orElse("/usr/lib/postgresql/15/bin/");
+        } catch (java.io.IOException e) {
+            return "/usr/lib/postgresql/15/bin/"; // not installed: Peers.require names what is missing
+        }
     }
 
     public static synchronized PostgresServer get() {

@@ -233,7 +233,7 @@ public final class LocalDeliveryAgent implements LocalDelivery {
             if (r < 0) {
                 break;
             }
-            int from = Math.max(0, n);
+            int from = n;
             n += r;
             for (int i = from; i < n; i++) {
                 // the empty line ending the header: LF LF or LF CR LF
