@@ -41,15 +41,21 @@ class QueueCrashTest {
                 // start-up log lines
             }
             assertEquals("READY", first);
-            long killAt = System.nanoTime() + ThreadLocalRandom.current().nextLong(800_000_000L, 1_600_000_000L);
+            // Kill at a random moment after the child has committed a few dozen messages (not at a
+            // fixed time: a slow or busy machine may commit only a handful in the first second).
             Set<String> thisRound = new HashSet<>();
-            while (System.nanoTime() < killAt) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long killAt = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(killAt, deadline)) {
                 String l = in.readLine();
                 if (l == null) {
                     break;
                 }
                 if (l.startsWith("C ")) {
                     thisRound.add(l.substring(2));
+                    if (killAt == Long.MAX_VALUE && thisRound.size() >= 20) {
+                        killAt = System.nanoTime() + ThreadLocalRandom.current().nextLong(0, 600_000_000L);
+                    }
                 }
             }
             // SIGKILL, without closing our end of the pipe (Process.destroy would)
