@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +29,7 @@ class QueueCrashTest {
     Path dir;
 
     @Test
+    @Timeout(300)
     void everyAcknowledgedMessageSurvivesKillNine() throws Exception {
         Set<String> acknowledged = new HashSet<>();
         Set<String> deliveredOrGone = new HashSet<>();
