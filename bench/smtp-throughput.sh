@@ -164,9 +164,11 @@ open(path, "w").write("\n".join(lines))
 ' "$d/postern.toml" "$kv"
   done
   port=$(( 25 + offset ))
-  # POSTERN_JAVA_OPTS: extra JVM options (e.g. -XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile)
-  # shellcheck disable=SC2086
-  "$java" --enable-native-access=ALL-UNNAMED -Xlog:gc:file="$tmp/gc.log" ${POSTERN_JAVA_OPTS:-} -jar "$jar" \
+  # Started through the launcher, as a user starts it (with its ahead-of-time cache, made once per
+  # build before this start if needed; POSTERN_AOT=0 measures without it). The launcher execs the JVM,
+  # so $! is the server's pid. POSTERN_JAVA_OPTS: extra JVM options (e.g.
+  # -XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile)
+  POSTERN_JAVA_OPTS="-Xlog:gc:file=$tmp/gc.log ${POSTERN_JAVA_OPTS:-}" "$here/postern" \
     serve --config "$d/postern.toml" >"$tmp/postern.log" 2>&1 &
   postern_pid=$!
   await_greeting "$port"

@@ -7,6 +7,7 @@ import org.postern.server.cli.ServeCommand;
 import org.postern.server.cli.DirectoryCommands;
 import org.postern.server.cli.PwCommand;
 import org.postern.server.cli.QueueCommands;
+import org.postern.server.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,6 +43,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new PwCommand());
         DirectoryCommands.addTo(cl);
         cl.addSubcommand(new QueueCommands());
+        cl.addSubcommand(new TrainCommand());
         return cl;
     }
 

@@ -707,6 +707,9 @@ final class SmtpSession {
         }
         count(verb, true);
         messages++;
+        // The error limits count errors made "without delivering mail" (Postfix's
+        // smtpd_soft/hard_error_limit): a client whose message was accepted starts afresh.
+        errors = 0;
         for (int i = 0; i < replies.size() - 1; i++) {
             send(replies.get(i));
         }

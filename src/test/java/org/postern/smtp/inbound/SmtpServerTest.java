@@ -375,6 +375,29 @@ class SmtpServerTest {
         }
     }
 
+    /** The limits count errors made without delivering mail: an accepted message starts the count afresh. */
+    @Test
+    void anAcceptedMessageResetsTheErrorCount() throws Exception {
+        start();
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            for (int i = 1; i < 20; i++) {
+                starts("502 5.5.2", c.cmd("BOGUS " + i));
+            }
+            c.cmd("MAIL FROM:<a@example.org>");
+            c.cmd("RCPT TO:<u@test.local>");
+            c.cmd("DATA");
+            starts("250 2.0.0 Ok: queued", c.cmd("m\r\n."));
+            for (int i = 1; i < 20; i++) {
+                starts("502 5.5.2", c.cmd("BOGUS " + i));
+            }
+            assertEquals("502 5.5.2 Error: command not recognized\n421 4.7.0 mx.test.local Error: too many errors",
+                    c.cmd("BOGUS 20") + "\n" + c.reply());
+        }
+        assertEquals(1, queue.committed.size());
+    }
+
     /** SMTP smuggling probes: a bare-LF/CR "end of data" must never end or split a message. */
     @Test
     void smugglingProbesNormalize() throws Exception {
