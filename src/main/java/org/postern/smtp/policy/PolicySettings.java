@@ -37,8 +37,8 @@ public final class PolicySettings {
             "named restriction lists usable in restriction lists and access table results: \"name = restriction, ...; name2 = ...\"");
     public static final Setting<Boolean> DELAY_REJECT = G.add("smtpd_delay_reject", SettingType.BOOL, "yes",
             "evaluate client, HELO and sender restrictions at RCPT TO, so rejects can be logged with sender and recipient");
-    public static final Setting<List<String>> MYNETWORKS = G.add("mynetworks", SettingType.LIST, "127.0.0.0/8 [::1]/128",
-            "trusted client networks for permit_mynetworks (CIDR; IPv6 in brackets or bare)");
+    public static final Setting<List<String>> MYNETWORKS = G.add("mynetworks", SettingType.LIST, "127.0.0.1/32 [::1]/128",
+            "trusted client networks for permit_mynetworks (CIDR; IPv6 in brackets or bare); the default trusts this host only, like Postfix's mynetworks_style = host");
     public static final Setting<List<String>> RELAY_DOMAINS = G.add("relay_domains", SettingType.LIST, "",
             "other domains this server relays mail to from anyone (backup MX); our own domains come from the directory");
     public static final Setting<List<String>> PARENT_DOMAIN_MATCHES_SUBDOMAINS = G.add("parent_domain_matches_subdomains", SettingType.LIST,

@@ -302,7 +302,10 @@ class RestrictionPolicyTest {
         assertEquals("554 5.7.1 <[192.0.2.10]>: Helo command rejected: HELO must not be an IP literal",
                 rcpt(p, facts().helo("[192.0.2.10]").to("alice@example.org")));
         // the loopback client is whitelisted by permit_mynetworks before the HELO table
-        assertEquals("CONTINUE", rcpt(p, facts().ip("127.0.0.5").helo("myhost").to("alice@example.org")));
+        assertEquals("CONTINUE", rcpt(p, facts().ip("127.0.0.1").helo("myhost").to("alice@example.org")));
+        // the default mynetworks trusts this host only (mynetworks_style = host): another loopback address is a stranger
+        assertEquals("501 5.5.2 <myhost>: Helo command rejected: Invalid HELO hostname (need FQDN)",
+                rcpt(p, facts().ip("127.0.0.5").helo("myhost").to("alice@example.org")));
     }
 
     @Test
