@@ -7,9 +7,11 @@
 # Rate: messages / (time of the last message in the Maildir's new/ - time of the first connect).
 # Both servers deliver to a Maildir on the same filesystem with fsync (Postfix: the virtual agent;
 # Postern: its local delivery). A warm-up round (WARMUP messages, same settings) runs first on both
-# and its rate is printed too: the JVM needs some 15-25 thousand messages on 2 cores before the JIT
-# has compiled the hot paths (~1,100 msg/s after 5,000, ~2,000 at steady state), so the measured
-# round is the steady state a server that runs for days is in.
+# and its rate is printed too: even with the launcher's ahead-of-time cache (loaded classes, method
+# profiles) the JVM needs some 10-20 thousand messages on 2 cores before the JIT has compiled the
+# hot paths (first 2,000 messages ~600-800 msg/s, ~1,300 after 4,000, 2,000-2,500 at steady
+# state), so the measured rounds are the steady state a server that runs for days is in.
+# WARMUP=0 MESSAGES=2000 measures a cold start instead.
 # Also prints Postern's peak RSS (VmHWM) and heap (largest heap occupancy seen by GC, and
 # jcmd GC.heap_info at the end).
 #
