@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -242,10 +241,21 @@ public final class Uidlist {
     }
 
     /**
-     * The dotlock {@code dovecot-uidlist.lock}, created exclusively. A lock file not modified for
-     * {@link #STALE} is taken over, as Dovecot does.
+     * The dotlock {@code dovecot-uidlist.lock}, created exclusively, holding {@code pid:hostname}
+     * as Dovecot's dotlocks do. A lock is taken over, as Dovecot's file-dotlock does, when it is
+     * older than {@link #PID_CHECK_AGE} and names a process of this host that no longer exists (a
+     * server killed in the middle of a commit; without this every delivery to that mailbox would
+     * wait out the timeout until the lock is {@link #STALE}), or when it is untouched for
+     * {@link #STALE}.
      */
     public static final class Lock implements AutoCloseable {
+        /** Dovecot's STALE_PID_CHECK_SECS: a younger lock's owner is not checked (it is most likely alive). */
+        static final Duration PID_CHECK_AGE = Duration.ofSeconds(2);
+        /** Locks this process holds (so a lock naming our own pid is known to be live or left over). */
+        private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final long PID = ProcessHandle.current().pid();
+        private static final String HOST = hostName();
+
         private final Path dir;
         private final Path lockFile;
         private boolean held;
@@ -265,21 +275,23 @@ public final class Uidlist {
             long deadline = System.nanoTime() + timeout.toNanos();
             long sleep = 2;
             while (true) {
-                try {
-                    Files.newByteChannel(l.lockFile, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                            Durable.privateFile()).close();
+                try (var ch = Files.newByteChannel(l.lockFile,
+                        java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), Durable.privateFile())) {
+                    HELD.add(l.lockFile.toAbsolutePath());
                     l.held = true;
+                    ch.write(ByteBuffer.wrap((PID + ":" + HOST).getBytes(StandardCharsets.US_ASCII)));
                     return l;
                 } catch (FileAlreadyExistsException e) {
                     try {
-                        FileTime m = Files.getLastModifiedTime(l.lockFile);
-                        if (System.currentTimeMillis() - m.toMillis() > STALE.toMillis()) {
-                            Files.deleteIfExists(l.lockFile);
+                        if (takeOverIfStale(l.lockFile)) {
                             continue;
                         }
                     } catch (NoSuchFileException gone) {
                         continue;
                     }
+                } catch (IOException e) {
+                    l.close(); // created but the owner could not be written: not held
+                    throw e;
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IOException("timed out waiting for " + l.lockFile);
@@ -311,6 +323,7 @@ public final class Uidlist {
             }
             Files.move(lockFile, dir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE);
             held = false;
+            HELD.remove(lockFile.toAbsolutePath());
             Durable.fsyncDirectory(dir);
         }
 
@@ -341,7 +354,78 @@ public final class Uidlist {
         public void close() throws IOException {
             if (held) {
                 held = false;
-                Files.deleteIfExists(lockFile);
+                try {
+                    Files.deleteIfExists(lockFile);
+                } finally {
+                    HELD.remove(lockFile.toAbsolutePath());
+                }
+            }
+        }
+
+        /**
+         * Removes {@code lock} when it is stale: untouched for {@link #STALE}, or older than
+         * {@link #PID_CHECK_AGE} and owned by a process of this host that is gone (our own pid
+         * counts as gone when this process does not hold the lock: a previous server with the same
+         * pid, as after a restart in a container). The lock is removed only if it is still the same
+         * file that was examined.
+         */
+        static boolean takeOverIfStale(Path lock) throws IOException {
+            BasicFileAttributes before = Files.readAttributes(lock, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            long age = System.currentTimeMillis() - before.lastModifiedTime().toMillis();
+            boolean stale = age > STALE.toMillis();
+            if (!stale && age > PID_CHECK_AGE.toMillis()) {
+                long owner = localOwner(lock);
+                if (owner == PID) {
+                    stale = !HELD.contains(lock.toAbsolutePath());
+                } else if (owner > 0) {
+                    stale = ProcessHandle.of(owner).map(ph -> !ph.isAlive()).orElse(true);
+                }
+            }
+            if (!stale) {
+                return false;
+            }
+            BasicFileAttributes now = Files.readAttributes(lock, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!java.util.Objects.equals(before.fileKey(), now.fileKey())
+                    || !before.lastModifiedTime().equals(now.lastModifiedTime())) {
+                return false; // replaced meanwhile: somebody else took it
+            }
+            Files.deleteIfExists(lock);
+            return true;
+        }
+
+        /** The pid in a {@code pid:host} lock file when host is this host; otherwise -1. */
+        static long localOwner(Path lock) throws IOException {
+            byte[] b;
+            try (var in = Files.newInputStream(lock)) {
+                b = in.readNBytes(512);
+            }
+            String text = new String(b, StandardCharsets.US_ASCII).strip();
+            int colon = text.indexOf(':');
+            if (colon <= 0 || !text.substring(colon + 1).equals(HOST)) {
+                return -1;
+            }
+            try {
+                long pid = Long.parseLong(text.substring(0, colon));
+                return pid > 0 ? pid : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        /** gethostname(), as Dovecot's my_hostname (the kernel's node name on Linux). */
+        private static String hostName() {
+            try {
+                String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+                if (!h.isEmpty()) {
+                    return h;
+                }
+            } catch (IOException | RuntimeException e) {
+                // not Linux: ask the JDK
+            }
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                return "localhost";
             }
         }
     }
