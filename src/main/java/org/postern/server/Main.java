@@ -44,7 +44,18 @@ public final class Main implements Runnable {
         DirectoryCommands.addTo(cl);
         cl.addSubcommand(new QueueCommands());
         cl.addSubcommand(new TrainCommand());
+        helpEverywhere(cl);
         return cl;
+    }
+
+    /** {@code -h/--help} and {@code -V/--version} on every subcommand, as on the top command. */
+    private static void helpEverywhere(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            helpEverywhere(sub);
+        }
     }
 
     @Override
