@@ -93,7 +93,13 @@ public final class TrainCommand implements Callable<Integer> {
             return null;
         });
         long t0 = System.nanoTime();
-        Assembly server = Assembly.start(c);
+        Assembly server;
+        try {
+            server = Assembly.start(c);
+        } catch (Assembly.StartupException e) {
+            Logging.flush();
+            throw new CliException("aot-train: " + e.getMessage());
+        }
         int delivered;
         try {
             SSLContext tls = trusting(dir.resolve("tls/cert.pem"));
