@@ -191,8 +191,12 @@ public final class Assembly implements AutoCloseable {
 
     static InetSocketAddress address(String value, String key) {
         HostPort hp = HostPort.parse(value, 0, key);
-        String host = hp.host().equals("*") ? "0.0.0.0" : hp.host();
-        return new InetSocketAddress(host, hp.port());
+        if (hp.host().isEmpty() || hp.host().equals("*")) {
+            // the wildcard address: IPv4 and IPv6 (a dual-stack socket) where the host has IPv6,
+            // as Postfix's inet_interfaces = all with inet_protocols = all
+            return new InetSocketAddress(hp.port());
+        }
+        return new InetSocketAddress(hp.host(), hp.port());
     }
 
     /** The STARTTLS/implicit-TLS certificates; none (with a warning) when the files are absent. */

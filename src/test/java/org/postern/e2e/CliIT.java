@@ -115,7 +115,7 @@ class CliIT {
         Cmd.Result r = postern(null, "config", "show");
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("myhostname = \"mail.test.local\""), r.output());
-        assertTrue(r.output().contains("smtp = \"0.0.0.0:20025\""), r.output());
+        assertTrue(r.output().contains("smtp = \"*:20025\""), r.output());
         assertTrue(!r.output().contains("#"), "like postconf -n: only the settings, no comments: " + r.output());
         Cmd.Result all = postern(null, "config", "show", "--all");
         assertEquals(0, all.exit(), all.output());

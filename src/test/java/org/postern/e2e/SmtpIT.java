@@ -125,6 +125,30 @@ class SmtpIT {
         assertTrue(m.contains("[127.0.0.2]"), "Received: names the client address\n" + m);
     }
 
+    /** The default listener is every address, IPv6 too (Postfix's inet_protocols = all). */
+    @Test
+    void ipv6ClientsAreServedAndNamedAsAddressLiterals() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ipv6Loopback(), "this host has no IPv6 loopback");
+        try (SmtpClient c = SmtpClient.connect("::1", server.smtpPort())) {
+            assertEquals(220, c.read().code());
+            assertEquals(250, c.command("EHLO client.example.net").code());
+            SmtpClient.Response r = c.sendMail("a@example.org", List.of(bench), message("over IPv6", "via ::1"));
+            assertTrue(r.code() == 250 && r.text().startsWith("2.0.0 Ok: queued as "), r.raw());
+            assertEquals(221, c.command("QUIT").code());
+        }
+        String m = awaitMessagesContaining("Subject: over IPv6", 1).getFirst();
+        assertTrue(m.contains("[IPv6:::1]"), "Received: names the client as an RFC 5321 IPv6 literal\n" + m);
+    }
+
+    private static boolean ipv6Loopback() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("::1"), 0));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     @Test
     void strangerCannotRelay() {
         try (SmtpClient c = SmtpClient.connect("127.0.0.1", server.smtpPort(), STRANGER)) {

@@ -2,7 +2,6 @@ package org.postern.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -100,7 +99,7 @@ public final class PosternProcess implements AutoCloseable {
     private static boolean portFree(int port) {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), port));
+            s.bind(new InetSocketAddress(port)); // the wildcard, as the server binds it
             return true;
         } catch (IOException e) {
             return false;

@@ -27,13 +27,13 @@ public final class Initializer {
     static final Map<Setting<String>, String> LISTENERS = new LinkedHashMap<>();
 
     static {
-        LISTENERS.put(ServerSettings.SMTP, "0.0.0.0:25");
-        LISTENERS.put(ServerSettings.SUBMISSION, "0.0.0.0:587");
-        LISTENERS.put(ServerSettings.SUBMISSIONS, "0.0.0.0:465");
-        LISTENERS.put(ServerSettings.IMAP, "0.0.0.0:143");
-        LISTENERS.put(ServerSettings.IMAPS, "0.0.0.0:993");
-        LISTENERS.put(ServerSettings.POP3, "0.0.0.0:110");
-        LISTENERS.put(ServerSettings.POP3S, "0.0.0.0:995");
+        LISTENERS.put(ServerSettings.SMTP, "*:25");
+        LISTENERS.put(ServerSettings.SUBMISSION, "*:587");
+        LISTENERS.put(ServerSettings.SUBMISSIONS, "*:465");
+        LISTENERS.put(ServerSettings.IMAP, "*:143");
+        LISTENERS.put(ServerSettings.IMAPS, "*:993");
+        LISTENERS.put(ServerSettings.POP3, "*:110");
+        LISTENERS.put(ServerSettings.POP3S, "*:995");
         LISTENERS.put(ServerSettings.LMTP, "127.0.0.1:24");
     }
 

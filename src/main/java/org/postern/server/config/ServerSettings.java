@@ -20,16 +20,16 @@ public final class ServerSettings {
             "unix socket the CLI uses to talk to the running server (queue admin), relative to the data directory");
 
     private static final Setting.Group LISTEN = new Setting.Group("listen");
-    public static final Setting<String> SMTP = LISTEN.add("smtp", SettingType.LISTEN, "0.0.0.0:25",
-            "inbound SMTP (MX) listener address:port; empty disables");
-    public static final Setting<String> SUBMISSION = LISTEN.add("submission", SettingType.LISTEN, "0.0.0.0:587",
+    public static final Setting<String> SMTP = LISTEN.add("smtp", SettingType.LISTEN, "*:25",
+            "inbound SMTP (MX) listener address:port (* = every address, IPv4 and IPv6); empty disables");
+    public static final Setting<String> SUBMISSION = LISTEN.add("submission", SettingType.LISTEN, "*:587",
             "submission (STARTTLS + AUTH) listener");
-    public static final Setting<String> SUBMISSIONS = LISTEN.add("submissions", SettingType.LISTEN, "0.0.0.0:465",
+    public static final Setting<String> SUBMISSIONS = LISTEN.add("submissions", SettingType.LISTEN, "*:465",
             "submissions (implicit TLS + AUTH) listener");
-    public static final Setting<String> IMAP = LISTEN.add("imap", SettingType.LISTEN, "0.0.0.0:143", "IMAP listener");
-    public static final Setting<String> IMAPS = LISTEN.add("imaps", SettingType.LISTEN, "0.0.0.0:993", "IMAP over implicit TLS listener");
-    public static final Setting<String> POP3 = LISTEN.add("pop3", SettingType.LISTEN, "0.0.0.0:110", "POP3 listener");
-    public static final Setting<String> POP3S = LISTEN.add("pop3s", SettingType.LISTEN, "0.0.0.0:995", "POP3 over implicit TLS listener");
+    public static final Setting<String> IMAP = LISTEN.add("imap", SettingType.LISTEN, "*:143", "IMAP listener");
+    public static final Setting<String> IMAPS = LISTEN.add("imaps", SettingType.LISTEN, "*:993", "IMAP over implicit TLS listener");
+    public static final Setting<String> POP3 = LISTEN.add("pop3", SettingType.LISTEN, "*:110", "POP3 listener");
+    public static final Setting<String> POP3S = LISTEN.add("pop3s", SettingType.LISTEN, "*:995", "POP3 over implicit TLS listener");
     public static final Setting<String> LMTP = LISTEN.add("lmtp", SettingType.LISTEN, "127.0.0.1:24",
             "LMTP listener (for a Postfix virtual_transport); loopback by default");
     public static final Setting<String> LMTP_SOCKET = LISTEN.add("lmtp_socket", SettingType.STRING, "run/lmtp.sock",
