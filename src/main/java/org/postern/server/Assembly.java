@@ -130,8 +130,9 @@ public final class Assembly implements AutoCloseable {
         MaildirStore store = MaildirStore.fromConfig(c, data, hostname);
         LocalDeliveryAgent local = LocalDeliveryAgent.fromConfig(c, directory, store);
 
+        QueueConfig queueConfig = QueueConfig.from(c, hostname, firstDomain);
         DurableQueue queue = DurableQueue.open(layout.resolve(c.get(QueueSettings.QUEUE_DIRECTORY)),
-                QueueConfig.from(c, hostname, firstDomain), Map.of("local", new LocalTransport(local)), directory::isLocalDomain);
+                queueConfig, Map.of("local", new LocalTransport(local)), directory::isLocalDomain);
         closeables.add(queue);
         // The control socket first: it refuses to start when another server answers on it.
         Path control = layout.resolve(c.get(ServerSettings.CONTROL_SOCKET));
@@ -143,7 +144,7 @@ public final class Assembly implements AutoCloseable {
 
         String smtpAddr = c.get(ServerSettings.SMTP);
         if (!smtpAddr.isEmpty()) {
-            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(c, "smtp", hostname), policy, queue, dns)
+            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(c, "smtp", hostname).withMyorigin(queueConfig.myorigin()), policy, queue, dns)
                     .withClientRates(c, policy::inMynetworks);
             listen(SmtpServer.listenerOptions(c, "smtp", address(smtpAddr, "listen.smtp"), tls, policy::inMynetworks), smtp,
                     "smtp " + smtpAddr + (tls != null ? " (SMTP, STARTTLS)" : " (SMTP)"));
@@ -152,7 +153,7 @@ public final class Assembly implements AutoCloseable {
         String lmtpSocket = c.get(ServerSettings.LMTP_SOCKET);
         if (!lmtpAddr.isEmpty() || !lmtpSocket.isEmpty()) {
             Path spool = layout.resolve(c.get(QueueSettings.QUEUE_DIRECTORY)).resolve("lmtp");
-            LmtpServer lmtp = new LmtpServer(SmtpServerConfig.lmtp(c, hostname), directory, local, queue, spool);
+            LmtpServer lmtp = new LmtpServer(SmtpServerConfig.lmtp(c, hostname).withMyorigin(queueConfig.myorigin()), directory, local, queue, spool);
             if (!lmtpAddr.isEmpty()) {
                 listen(LmtpServer.listenerOptions(c, "lmtp", address(lmtpAddr, "listen.lmtp")), lmtp, "lmtp " + lmtpAddr + " (LMTP)");
             }

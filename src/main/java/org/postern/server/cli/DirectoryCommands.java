@@ -120,6 +120,13 @@ public final class DirectoryCommands {
                 return domainName(domain);
             });
             done("domain " + name + " added", map("domain", name, "added", true));
+            if (!json) {
+                // RFC 5321 §4.5.1 (and RFC 2142 for abuse@): as with Postfix's virtual domains, these
+                // are ordinary aliases the administrator points at a real mailbox.
+                spec.commandLine().getErr().println("postern: mail for postmaster@" + name + " must be accepted (RFC 5321 "
+                        + "§4.5.1): once it has a mailbox, add: postern alias add postmaster@" + name + " you@" + name);
+                spec.commandLine().getErr().flush();
+            }
             return 0;
         }
     }

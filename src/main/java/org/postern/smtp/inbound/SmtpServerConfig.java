@@ -30,12 +30,14 @@ import org.postern.smtp.policy.PolicySettings;
  * @param tlsLevel          none, may or encrypt
  * @param tlsReceivedHeader TLS details in the Received header
  * @param peernameLookup    reverse/forward DNS of the client at connect
+ * @param myorigin          the domain that qualifies a bare {@code RCPT TO:<postmaster>} (RFC 5321
+ *                          §4.5.1), the queue's myorigin: by default the first domain we host
  */
 public record SmtpServerConfig(String listener, boolean lmtp, String myhostname, String banner, Duration timeout,
                                boolean heloRequired, int softErrorLimit, int hardErrorLimit, Duration errorSleep,
                                int recipientLimit, int messageLimit, long messageSizeLimit, int lineLengthLimit, long headerSizeLimit, boolean disableVrfy,
                                boolean smtputf8, BareNewline bareNewline, boolean forbidUnauthPipelining, TlsLevel tlsLevel, boolean tlsReceivedHeader,
-                               boolean peernameLookup) {
+                               boolean peernameLookup, String myorigin) {
 
     /** smtpd_tls_security_level. */
     public enum TlsLevel { NONE, MAY, ENCRYPT }
@@ -61,7 +63,7 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
                 c.get(SmtpSettings.HEADER_SIZE_LIMIT), c.get(SmtpSettings.DISABLE_VRFY_COMMAND), c.get(SmtpSettings.SMTPUTF8_ENABLE),
                 bareNewline(c.get(SmtpSettings.SMTPD_FORBID_BARE_NEWLINE)), c.get(SmtpSettings.SMTPD_FORBID_UNAUTH_PIPELINING),
                 TlsLevel.valueOf(c.get(SmtpSettings.SMTPD_TLS_SECURITY_LEVEL).toUpperCase(java.util.Locale.ROOT)),
-                c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP));
+                c.get(SmtpSettings.SMTPD_TLS_RECEIVED_HEADER), c.get(SmtpSettings.SMTPD_PEERNAME_LOOKUP), myhostname);
     }
 
     /** The same engine as an LMTP server (LHLO required, no TLS, no peer name lookup, no error sleep). */
@@ -69,7 +71,8 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
         SmtpServerConfig s = from(c, "lmtp", myhostname);
         return new SmtpServerConfig("lmtp", true, myhostname, myhostname + " LMTP ready", s.timeout(), true,
                 s.softErrorLimit(), s.hardErrorLimit(), Duration.ZERO, s.recipientLimit(), 0, s.messageSizeLimit(),
-                s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), false, TlsLevel.NONE, false, false);
+                s.lineLengthLimit(), s.headerSizeLimit(), true, true, s.bareNewline(), false, TlsLevel.NONE, false, false,
+                s.myorigin());
     }
 
     static BareNewline bareNewline(String v) {
@@ -84,6 +87,13 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
     public SmtpServerConfig withErrorLimits(int soft, int hard, Duration sleep) {
         return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, soft, hard, sleep,
                 recipientLimit, messageLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8, bareNewline, forbidUnauthPipelining, tlsLevel,
-                tlsReceivedHeader, peernameLookup);
+                tlsReceivedHeader, peernameLookup, myorigin);
+    }
+
+    /** A copy where a bare "postmaster" means postmaster@{@code origin}. */
+    public SmtpServerConfig withMyorigin(String origin) {
+        return new SmtpServerConfig(listener, lmtp, myhostname, banner, timeout, heloRequired, softErrorLimit, hardErrorLimit,
+                errorSleep, recipientLimit, messageLimit, messageSizeLimit, lineLengthLimit, headerSizeLimit, disableVrfy, smtputf8,
+                bareNewline, forbidUnauthPipelining, tlsLevel, tlsReceivedHeader, peernameLookup, origin);
     }
 }

@@ -452,7 +452,7 @@ final class SmtpSession {
         }
         RcptTo r;
         try {
-            r = SmtpArguments.parseRcpt(cmd.argument(), tx.mail.smtputf8(), cfg.myhostname());
+            r = SmtpArguments.parseRcpt(cmd.argument(), tx.mail.smtputf8(), cfg.myorigin());
         } catch (SmtpSyntaxException e) {
             count("rcpt", false);
             return error(e.reply());

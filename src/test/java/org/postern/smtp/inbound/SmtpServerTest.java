@@ -52,7 +52,8 @@ class SmtpServerTest {
 
     Listener start(Map<Setting<?>, String> overrides, TlsContext tls, ConnectionLimits limits, boolean proxy) throws Exception {
         Config c = Config.defaults(org.postern.server.config.AllSettings.list()).with(overrides);
-        SmtpServerConfig cfg = SmtpServerConfig.from(c, "smtp", "mx.test.local").withErrorLimits(10, 20, Duration.ZERO);
+        SmtpServerConfig cfg = SmtpServerConfig.from(c, "smtp", "mx.test.local").withErrorLimits(10, 20, Duration.ZERO)
+                .withMyorigin("test.local");
         queue = new TestQueue(Files.createDirectories(dir.resolve("q")));
         policy = new TestPolicy();
         SmtpServer server = new SmtpServer(cfg, policy, queue, null);
@@ -373,6 +374,21 @@ class SmtpServerTest {
                     c.cmd("BOGUS 20") + "\n" + c.reply());
             assertNull(c.reply());
         }
+    }
+
+    /** RFC 5321 §4.5.1: a bare "postmaster" is accepted and means postmaster@myorigin (a domain we host). */
+    @Test
+    void barePostmasterIsQualifiedWithMyorigin() throws Exception {
+        start();
+        try (Raw c = new Raw(listener.port())) {
+            c.reply();
+            c.cmd("EHLO x.example");
+            c.cmd("MAIL FROM:<a@example.org>");
+            starts("250 2.1.5", c.cmd("RCPT TO:<Postmaster>"));
+            c.cmd("DATA");
+            starts("250 2.0.0 Ok: queued", c.cmd("m\r\n."));
+        }
+        assertEquals("postmaster@test.local", queue.committed.getFirst().envelope().recipients().getFirst().address().toString());
     }
 
     /** The limits count errors made without delivering mail: an accepted message starts the count afresh. */
