@@ -300,7 +300,8 @@ final class SmtpSession {
         };
         if (last || !esmtp) {
             unauthPipelining = true;
-            String ahead = new String(conn.reader().peek(100), StandardCharsets.ISO_8859_1);
+            // as UTF-8 text (an SMTPUTF8 address reads as itself); any other byte is logged as '?'
+            String ahead = new String(conn.reader().peek(100), StandardCharsets.UTF_8).replace('\uFFFD', '?');
             log.info("improper command pipelining after {} from {}: {}", v.name(), client(), Texts.safe(ahead, 100));
             return true;
         }
@@ -917,7 +918,9 @@ final class SmtpSession {
     }
 
     private void count(String cmd, boolean ok) {
-        int[] c = counts.get(cmd);
+        // every verb the parser knows may be counted (HELP and EXPN too, when refused for pipelining
+        // or a connect-time reject); the usual ones are listed first, in Postfix's order
+        int[] c = counts.computeIfAbsent(cmd, k -> new int[2]);
         c[1]++;
         if (ok) {
             c[0]++;

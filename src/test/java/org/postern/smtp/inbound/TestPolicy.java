@@ -12,6 +12,8 @@ import org.postern.smtp.policy.SmtpPolicy;
  */
 final class TestPolicy implements SmtpPolicy {
     final List<Facts> seen = new CopyOnWriteArrayList<>();
+    /** reject_unauth_pipelining in the DATA restrictions (Postfix's default); off lets pipelined DATA through. */
+    volatile boolean rejectUnauthPipelining = true;
 
     @Override
     public Decision check(Stage stage, Facts f) {
@@ -35,7 +37,7 @@ final class TestPolicy implements SmtpPolicy {
                 return Decision.CONTINUE;
             }
             case DATA -> {
-                if (f.unauthPipelining()) {
+                if (rejectUnauthPipelining && f.unauthPipelining()) {
                     return Decision.reject(Reply.of(503, "5.5.0", "<DATA>: Data command rejected: Improper use of SMTP command pipelining"));
                 }
                 return Decision.CONTINUE;
