@@ -216,6 +216,74 @@ class SmtpFuzzTest {
         assertStillServing();
     }
 
+    /** PROXY protocol listeners: mangled v1 and v2 headers end the connection, never the server. */
+    @Test
+    @Timeout(300)
+    void randomProxyHeaders() throws Exception {
+        Config c = Config.defaults(org.postern.server.config.AllSettings.list());
+        start(null, java.util.Map.of());
+        listener.stop(Duration.ofSeconds(2));
+        SmtpServerConfig cfg = SmtpServerConfig.from(c, "smtp", "mx.test.local").withErrorLimits(10, 20, Duration.ZERO);
+        listener = new Listener(new Listener.Options("smtp", new InetSocketAddress("127.0.0.1", 0), 50, null, null, false, true,
+                Duration.ofSeconds(5), null), new SmtpServer(cfg, policy, queue, null)).start();
+        byte[] v2sig = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+        String[] v1 = {"PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n", "PROXY TCP6 2001:db8::1 ::1 40000 25\r\n",
+            "PROXY UNKNOWN\r\n", "PROXY TCP4 999.1.1.1 127.0.0.1 1 2\r\n", "PROXY TCP4 1.2.3.4\r\n", "PROXY \r\n"};
+        for (long seed = 1; seed <= SEEDS / 2; seed++) {
+            Random r = new Random(seed);
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            switch (r.nextInt(4)) {
+                case 0 -> { // a v1 line, perhaps cut or with a byte changed
+                    byte[] line = v1[r.nextInt(v1.length)].getBytes(StandardCharsets.US_ASCII);
+                    if (r.nextBoolean()) {
+                        line[r.nextInt(line.length)] = (byte) r.nextInt(256);
+                    }
+                    b.write(line, 0, r.nextInt(3) == 0 ? r.nextInt(line.length) : line.length);
+                }
+                case 1 -> { // a v2 header with random version/command, family, length and address block
+                    b.writeBytes(v2sig);
+                    b.write(r.nextInt(256));
+                    b.write(r.nextInt(256));
+                    int len = r.nextInt(3) == 0 ? r.nextInt(65536) : r.nextInt(64);
+                    b.write(len >> 8);
+                    b.write(len & 0xff);
+                    byte[] body = new byte[Math.min(len, r.nextInt(80))];
+                    r.nextBytes(body);
+                    b.writeBytes(body);
+                }
+                case 2 -> { // "PROXY" and a long line
+                    b.writeBytes(("PROXY TCP4 " + "9".repeat(r.nextInt(2000)) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                default -> { // no header at all
+                    byte[] noise = new byte[1 + r.nextInt(200)];
+                    r.nextBytes(noise);
+                    b.writeBytes(noise);
+                }
+            }
+            b.writeBytes("EHLO x.example\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", listener.port()));
+                s.setSoTimeout(15_000);
+                try {
+                    s.getOutputStream().write(b.toByteArray());
+                    s.shutdownOutput();
+                    s.getInputStream().readAllBytes();
+                } catch (SocketTimeoutException e) {
+                    fail("seed " + seed + ": the server did not end the connection within 15 s");
+                } catch (IOException e) {
+                    // reset by the server: fine
+                }
+            }
+            assertEquals(List.of(), errors, "seed " + seed + ": the server failed internally");
+        }
+        // still serving
+        try (SmtpServerTest.Raw raw = new SmtpServerTest.Raw(listener.port())) {
+            raw.send("PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n");
+            assertTrue(raw.reply().startsWith("220 "));
+            assertTrue(raw.cmd("EHLO x.example").startsWith("250"));
+        }
+    }
+
     /** Runs the seeds; returns how many sessions reached STARTTLS's 220. */
     private int fuzz(int seeds) throws Exception {
         int sessions = 0;
