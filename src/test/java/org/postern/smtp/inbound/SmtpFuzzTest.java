@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +59,17 @@ class SmtpFuzzTest {
         if (errorLog != null) {
             root().detachAppender(errorLog);
         }
+        quieted.forEach((logger, level) -> logger.setLevel(level));
+        quieted.clear();
+    }
+
+    /** Loggers turned down to WARN for the run (thousands of sessions' INFO lines would flood the build log). */
+    private final Map<ch.qos.logback.classic.Logger, ch.qos.logback.classic.Level> quieted = new java.util.HashMap<>();
+
+    private void quiet(String name) {
+        ch.qos.logback.classic.Logger l = root().getLoggerContext().getLogger(name);
+        quieted.putIfAbsent(l, l.getLevel());
+        l.setLevel(ch.qos.logback.classic.Level.WARN);
     }
 
     private static ch.qos.logback.classic.Logger root() {
@@ -81,6 +93,8 @@ class SmtpFuzzTest {
         errorLog.setContext(root().getLoggerContext());
         errorLog.start();
         root().addAppender(errorLog);
+        quiet("smtpd");
+        quiet("postern.net");
         Config c = Config.defaults(org.postern.server.config.AllSettings.list()).with(overrides);
         SmtpServerConfig cfg = SmtpServerConfig.from(c, "smtp", "mx.test.local").withErrorLimits(10, 20, Duration.ZERO);
         queue = new TestQueue(Files.createDirectories(dir.resolve("q")));
