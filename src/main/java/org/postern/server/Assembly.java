@@ -230,11 +230,15 @@ public final class Assembly implements AutoCloseable {
 
     /** The command that adds a first mailbox (in the first domain we host, if any). */
     public String firstUserHint() {
+        // as the user started us: the launcher says how it was called ("./postern"), else "postern"
+        String launcher = System.getenv("POSTERN_CMD");
+        String cmd = launcher == null || launcher.isBlank() || launcher.chars().anyMatch(ch -> ch <= ' ' || ch == 0x7f)
+                ? "postern" : launcher;
         String conf = config.file() == null ? "" : " --config " + config.file();
         if (firstDomain != null) {
-            return "postern user add you@" + firstDomain + conf;
+            return cmd + " user add you@" + firstDomain + conf;
         }
-        return "postern domain add example.org" + conf + " && postern user add you@example.org" + conf;
+        return cmd + " domain add example.org" + conf + " && " + cmd + " user add you@example.org" + conf;
     }
 
     @Override
