@@ -803,10 +803,12 @@ final class SmtpSession {
             return error(Reply.of(554, "5.5.1", "Error: TLS already active"));
         }
         if (!offerStartTls()) {
-            // No certificate on this listener (STARTTLS is not in the EHLO list): Postfix's answer,
-            // word for word, when smtpd_tls_security_level is none.
+            // STARTTLS is not in the EHLO list: TLS is off here (smtpd_tls_security_level = none, or
+            // no certificate on this listener, or LMTP). Postfix answers 502 5.5.1 too; the text says why.
             count("starttls", false);
-            return error(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            return error(Reply.of(502, "5.5.1", "Error: STARTTLS not offered: "
+                    + (cfg.tlsLevel() == SmtpServerConfig.TlsLevel.NONE ? "TLS is turned off on this service"
+                            : "no TLS certificate is configured for this listener")));
         }
         send(Reply.of(220, "2.0.0", "Ready to start TLS"));
         conn.flush();

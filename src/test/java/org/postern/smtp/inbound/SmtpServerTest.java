@@ -227,6 +227,7 @@ class SmtpServerTest {
             starts("214 2.0.0", c.cmd("HELP"));
             starts("502 5.5.2 Error: command not recognized", c.cmd("GET / HTTP/1.0"));
             starts("503 5.5.1 Error: authentication not enabled", c.cmd("AUTH PLAIN"));
+            starts("502 5.5.1 Error: STARTTLS not offered: no TLS certificate is configured for this listener", c.cmd("STARTTLS"));
             starts("221 2.0.0 Bye", c.cmd("QUIT"));
             assertNull(c.reply());
         }
