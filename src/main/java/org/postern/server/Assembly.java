@@ -230,10 +230,7 @@ public final class Assembly implements AutoCloseable {
 
     /** The command that adds a first mailbox (in the first domain we host, if any). */
     public String firstUserHint() {
-        // as the user started us: the launcher says how it was called ("./postern"), else "postern"
-        String launcher = System.getenv("POSTERN_CMD");
-        String cmd = launcher == null || launcher.isBlank() || launcher.chars().anyMatch(ch -> ch <= ' ' || ch == 0x7f)
-                ? "postern" : launcher;
+        String cmd = org.postern.server.cli.Invocation.command();
         String conf = config.file() == null ? "" : " --config " + config.file();
         if (firstDomain != null) {
             return cmd + " user add you@" + firstDomain + conf;

@@ -124,7 +124,7 @@ public final class DirectoryCommands {
                 // RFC 5321 §4.5.1 (and RFC 2142 for abuse@): as with Postfix's virtual domains, these
                 // are ordinary aliases the administrator points at a real mailbox.
                 spec.commandLine().getErr().println("postern: mail for postmaster@" + name + " must be accepted (RFC 5321 "
-                        + "§4.5.1): once it has a mailbox, add: postern alias add postmaster@" + name + " you@" + name);
+                        + "§4.5.1): once it has a mailbox, add: " + Invocation.command() + " alias add postmaster@" + name + " you@" + name);
                 spec.commandLine().getErr().flush();
             }
             return 0;
@@ -274,7 +274,7 @@ public final class DirectoryCommands {
             // Check the domain before asking for a password.
             try (SqlDirectory d = open(c)) {
                 if (!d.isLocalDomain(a.domain())) {
-                    throw new CliException("domain " + a.domain() + " is not a local domain (add it first: postern domain add " + a.domain() + ")");
+                    throw new CliException("domain " + a.domain() + " is not a local domain (add it first: " + Invocation.command() + " domain add " + a.domain() + ")");
                 }
             } catch (Directory.DirectoryUnavailableException e) {
                 throw new CliException(e.getMessage());

@@ -33,7 +33,7 @@ public final class InitCommand implements Callable<Integer> {
             HostPort.parse(d, 53, "--dns");
         }
         Path conf = Initializer.init(new Initializer.Options(dir, hostname, domain, portOffset, dns), System.out);
-        System.out.println("postern: start it with: postern serve --config " + conf);
+        System.out.println("postern: start it with: " + Invocation.command() + " serve --config " + conf);
         return 0;
     }
 }

@@ -30,13 +30,7 @@ public final class ServeCommand implements Callable<Integer> {
         Config c = config.load();
         Logging.configure(c);
         long t0 = System.nanoTime();
-        Assembly assembly;
-        try {
-            assembly = Assembly.start(c);
-        } catch (Assembly.StartupException e) {
-            Logging.flush();
-            throw new CliException(e.getMessage());
-        }
+        Assembly assembly = start(c, "");
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("postern: started in " + ms + " ms (config " + c.file() + ")");
         System.out.println("postern: add a first mailbox with: " + assembly.firstUserHint());
@@ -50,6 +44,16 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    /** Starts the server; a start-up problem becomes a one-line CLI error (after the log lines before it). */
+    static Assembly start(Config c, String prefix) {
+        try {
+            return Assembly.start(c);
+        } catch (Assembly.StartupException e) {
+            Logging.flush();
+            throw new CliException(prefix + e.getMessage());
+        }
     }
 
     private static void firstRun(Path conf) {

@@ -93,13 +93,7 @@ public final class TrainCommand implements Callable<Integer> {
             return null;
         });
         long t0 = System.nanoTime();
-        Assembly server;
-        try {
-            server = Assembly.start(c);
-        } catch (Assembly.StartupException e) {
-            Logging.flush();
-            throw new CliException("aot-train: " + e.getMessage());
-        }
+        Assembly server = ServeCommand.start(c, "aot-train: ");
         int delivered;
         try {
             SSLContext tls = trusting(dir.resolve("tls/cert.pem"));
@@ -123,6 +117,9 @@ public final class TrainCommand implements Callable<Integer> {
                         + failures.peek().getMessage());
             }
             delivered = awaitDelivery(dir.resolve("mail").resolve(DOMAIN).resolve("t").resolve("new"), sent.get(), 60);
+            if (delivered < sent.get()) {
+                throw new CliException("aot-train: only " + delivered + " of " + sent.get() + " messages were delivered within 60 s");
+            }
         } finally {
             server.close();
             Logging.shutdown();

@@ -167,12 +167,13 @@ public final class LocalDeliveryAgent implements LocalDelivery {
         return total > 1 ? r.detail() + " (mailbox " + mailbox + ")" : r.detail();
     }
 
+    /** Finds whether a header section has a Delivered-To field at all (the usual answer: no). */
+    private static final java.util.regex.Pattern DELIVERED_TO = java.util.regex.Pattern.compile("(?i)delivered-to");
+
     /**
      * The addresses in the message's {@code Delivered-To} headers (lower-cased), read from the
      * header section (unfolded; at most {@link #MAX_HEADER_SCAN} bytes).
      */
-    private static final java.util.regex.Pattern DELIVERED_TO = java.util.regex.Pattern.compile("(?i)delivered-to");
-
     static Set<String> deliveredTo(MessageSource message) throws IOException {
         Set<String> out = new HashSet<>();
         try (InputStream in = message.open()) {

@@ -84,10 +84,9 @@ final class QueueStore implements QueueSink, AutoCloseable {
         this.spares = new Spares(root.resolve(SPARE), Spares.DEFAULT_LIMIT);
     }
 
-    private final Spares spares;
-
     private final FileChannel lockChannel;
     private final java.nio.channels.FileLock lock;
+    private final Spares spares;
 
     void onCommit(Consumer<QueuedMessage> c) {
         this.onCommit = c;
