@@ -23,6 +23,10 @@ public final class DnsSettings {
             "answers kept in the DNS cache (positive and negative, each for its TTL); 0 disables the cache");
     public static final Setting<Duration> DNS_NEGATIVE_TTL = G.add("dns_negative_ttl", SettingType.DURATION, "5m",
             "longest time an NXDOMAIN/no-data answer is cached (the zone's SOA minimum is used when shorter)");
+    public static final Setting<Boolean> DNS_TRUST_AD = G.add("dns_trust_ad", SettingType.BOOL, "true",
+            "take the AD (authenticated data) bit of the DNS servers' answers as DNSSEC validation, as Postfix's "
+                    + "smtp_dns_support_level = dnssec does; sound only with a validating resolver on a trusted path (loopback); "
+                    + "DANE needs it");
     public static final Setting<String> DNS_HOSTS_FILE = G.add("dns_hosts_file", SettingType.STRING, "/etc/hosts",
             "hosts file consulted first for loopback names and addresses (localhost); empty disables");
 

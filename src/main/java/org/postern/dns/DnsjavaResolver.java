@@ -4,44 +4,54 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postern.core.DnsAnswer;
+import org.postern.core.DnsAnswer.Rcode;
+import org.postern.core.DnsRecord;
 import org.postern.core.DnsResolver;
+import org.postern.core.DnsType;
 import org.postern.core.config.Config;
 import org.postern.core.config.Setting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ResolverConfig;
-import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.Type;
 
 /**
  * {@link DnsResolver} over dnsjava, asking configured recursive servers directly (stub resolver).
@@ -49,9 +59,11 @@ import org.xbill.DNS.Type;
  * <ul>
  *   <li>Servers from {@code dns_servers} ("host" or "host:port"), else the system's resolv.conf.</li>
  *   <li>Each query tries every server in turn, {@code dns_attempts} rounds, {@code dns_timeout} each.</li>
- *   <li>NXDOMAIN and NODATA are definite: an empty list. SERVFAIL, REFUSED, timeouts and network errors
+ *   <li>One generic {@link #lookup}: every record type goes through the same query, conversion and cache.</li>
+ *   <li>NXDOMAIN and NODATA are definite answers without records. SERVFAIL, REFUSED, timeouts and network errors
  *       are {@link DnsTemporaryException} (callers tempfail, never pass).</li>
- *   <li>Answers are cached for their TTL; negative answers for the SOA minimum (RFC 2308 §5),
+ *   <li>The AD bit is reported when {@code dns_trust_ad} is on (the default; see the constructor).</li>
+ *   <li>Answers are cached for their TTL (at most a day, {@code dns_cache_size} entries); negative answers for the SOA minimum (RFC 2308 §5),
  *       capped by {@code dns_negative_ttl}. Temporary failures are not cached.</li>
  *   <li>Loopback entries of the hosts file (and {@code localhost}) answer A/AAAA and PTR queries
  *       first, so a default install works with no DNS at all.</li>
@@ -65,20 +77,36 @@ public final class DnsjavaResolver implements DnsResolver {
     private final Duration timeout;
     private final int attempts;
     private final long negativeTtlCap;
-    private final Cache<Key, Answer> cache;
+    private final boolean trustAd;
+    private final InstantSource clock;
+    private final Cache<Key, Cached> cache;
     private final Map<String, List<InetAddress>> hostsByName;
-    private final Map<InetAddress, List<String>> hostsByAddress;
+    private final Map<String, List<String>> hostsByReverseName;
     private final AtomicLong queries = new AtomicLong();
 
     private record Key(String name, int type) {
     }
 
-    /** A cached answer: records as dnsjava objects (immutable), and the TTL in seconds. */
-    private record Answer(List<Record> records, long ttlSeconds) {
+    /** A cached answer and when it was stored (its TTL counts down from there). */
+    private record Cached(DnsAnswer<?> answer, long storedMillis) {
     }
 
+    /** A resolver trusting AD from its servers, on the system clock. */
     public DnsjavaResolver(List<InetSocketAddress> servers, Duration timeout, int attempts, int cacheSize,
                            Duration negativeTtlCap, Path hostsFile) {
+        this(servers, timeout, attempts, cacheSize, negativeTtlCap, hostsFile, true, InstantSource.system());
+    }
+
+    /**
+     * @param trustAd take the AD bit of the servers' answers as DNSSEC validation ("AD from upstream", Postfix's
+     *                {@code smtp_dns_support_level = dnssec}); only sound when the path to a validating recursive
+     *                resolver is trusted (loopback or a protected network). Local validation with dnsjava's
+     *                {@code org.xbill.DNS.dnssec.ValidatingResolver} and a trust anchor is possible behind this
+     *                same interface, should a deployment have no validating resolver.
+     * @param clock   the time the cache's TTLs count on (tests inject one to expire entries without sleeping)
+     */
+    public DnsjavaResolver(List<InetSocketAddress> servers, Duration timeout, int attempts, int cacheSize,
+                           Duration negativeTtlCap, Path hostsFile, boolean trustAd, InstantSource clock) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no DNS servers configured and none found in the system configuration");
         }
@@ -86,24 +114,28 @@ public final class DnsjavaResolver implements DnsResolver {
         this.timeout = timeout.isZero() || timeout.isNegative() ? Duration.ofSeconds(5) : timeout;
         this.attempts = Math.max(1, attempts);
         this.negativeTtlCap = Math.max(0, negativeTtlCap.toSeconds());
+        this.trustAd = trustAd;
+        this.clock = clock;
         this.cache = cacheSize <= 0 ? null : Caffeine.newBuilder()
                 .maximumSize(cacheSize)
-                .expireAfter(new Expiry<Key, Answer>() {
-                    public long expireAfterCreate(Key k, Answer a, long now) {
-                        return Duration.ofSeconds(a.ttlSeconds()).toNanos();
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .executor(Runnable::run) // evictions inline: no pool thread for a cache this cheap
+                .expireAfter(new Expiry<Key, Cached>() {
+                    public long expireAfterCreate(Key k, Cached c, long now) {
+                        return TimeUnit.SECONDS.toNanos(c.answer().ttlSeconds());
                     }
 
-                    public long expireAfterUpdate(Key k, Answer a, long now, long current) {
-                        return Duration.ofSeconds(a.ttlSeconds()).toNanos();
+                    public long expireAfterUpdate(Key k, Cached c, long now, long current) {
+                        return TimeUnit.SECONDS.toNanos(c.answer().ttlSeconds());
                     }
 
-                    public long expireAfterRead(Key k, Answer a, long now, long current) {
+                    public long expireAfterRead(Key k, Cached c, long now, long current) {
                         return current;
                     }
                 })
                 .build();
         this.hostsByName = new LinkedHashMap<>();
-        this.hostsByAddress = new LinkedHashMap<>();
+        this.hostsByReverseName = new LinkedHashMap<>();
         loadHosts(hostsFile);
     }
 
@@ -117,7 +149,7 @@ public final class DnsjavaResolver implements DnsResolver {
         String hosts = config.get(DnsSettings.DNS_HOSTS_FILE);
         return new DnsjavaResolver(parseServers(configured), config.get(DnsSettings.DNS_TIMEOUT), config.get(DnsSettings.DNS_ATTEMPTS),
                 config.get(DnsSettings.DNS_CACHE_SIZE), config.get(DnsSettings.DNS_NEGATIVE_TTL),
-                hosts.isBlank() ? null : Path.of(hosts));
+                hosts.isBlank() ? null : Path.of(hosts), config.get(DnsSettings.DNS_TRUST_AD), InstantSource.system());
     }
 
     /**
@@ -201,7 +233,7 @@ public final class DnsjavaResolver implements DnsResolver {
                     for (int i = 1; i < f.length; i++) {
                         String n = f[i].toLowerCase(Locale.ROOT);
                         names.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(a);
-                        hostsByAddress.computeIfAbsent(a, k -> new ArrayList<>()).add(n);
+                        hostsByReverseName.computeIfAbsent(DnsResolver.reverseName(a), k -> new ArrayList<>()).add(n);
                     }
                 }
                 names.forEach((n, set) -> hostsByName.put(n, List.copyOf(set)));
@@ -211,7 +243,7 @@ public final class DnsjavaResolver implements DnsResolver {
         }
         for (String loop : new String[] {"127.0.0.1", "::1"}) {
             try {
-                hostsByAddress.putIfAbsent(InetAddress.getByName(loop), List.of("localhost"));
+                hostsByReverseName.putIfAbsent(DnsResolver.reverseName(InetAddress.getByName(loop)), List.of("localhost"));
             } catch (UnknownHostException e) {
                 throw new IllegalStateException(e);
             }
@@ -228,103 +260,61 @@ public final class DnsjavaResolver implements DnsResolver {
     }
 
     @Override
-    public List<InetAddress> addresses(String hostname) {
-        String n = normalise(hostname);
-        List<InetAddress> fromHosts = hostsByName.get(n);
-        if (fromHosts != null) {
-            return fromHosts;
+    public <T extends DnsRecord> DnsAnswer<T> lookup(String name, DnsType<T> type) {
+        String n = normalise(name);
+        if (n.isEmpty() || n.length() > 253) {
+            return DnsAnswer.nxdomain(n, type, false, 0); // not a name that can exist
         }
-        List<InetAddress> out = new ArrayList<>();
-        DnsTemporaryException failure = null;
-        for (int type : new int[] {Type.A, Type.AAAA}) {
-            try {
-                for (Record r : query(n, type)) {
-                    if (r instanceof ARecord a) {
-                        out.add(a.getAddress());
-                    } else if (r instanceof AAAARecord a) {
-                        out.add(a.getAddress());
-                    }
-                }
-            } catch (DnsTemporaryException e) {
-                failure = e;
+        DnsAnswer<T> local = fromHosts(n, type);
+        if (local != null) {
+            return local;
+        }
+        Key key = new Key(n, type.code());
+        if (cache != null) {
+            Cached hit = cache.getIfPresent(key);
+            if (hit != null) {
+                long left = hit.answer().ttlSeconds() - (clock.millis() - hit.storedMillis()) / 1000;
+                return cast(hit.answer(), type).withTtl(left);
             }
         }
-        if (out.isEmpty() && failure != null) {
-            throw failure;
+        DnsAnswer<T> a = query(n, type);
+        if (cache != null && a.ttlSeconds() > 0) {
+            cache.put(key, new Cached(a, clock.millis()));
         }
-        return List.copyOf(out);
+        return a;
     }
 
-    @Override
-    public List<String> ptr(InetAddress address) {
-        List<String> fromHosts = hostsByAddress.get(address);
-        if (fromHosts != null) {
-            return List.copyOf(fromHosts);
+    @SuppressWarnings("unchecked")
+    private static <T extends DnsRecord> DnsAnswer<T> cast(DnsAnswer<?> a, DnsType<T> type) {
+        if (a.type() != type) {
+            throw new IllegalStateException("cache entry of type " + a.type() + " under " + type);
         }
-        List<String> out = new ArrayList<>();
-        for (Record r : query(ReverseMap.fromAddress(address).toString(), Type.PTR)) {
-            if (r instanceof PTRRecord p) {
-                out.add(nameText(p.getTarget()));
-            }
-        }
-        return List.copyOf(out);
+        return (DnsAnswer<T>) a;
     }
 
-    @Override
-    public List<MxRecord> mx(String domain) {
-        List<MxRecord> out = new ArrayList<>();
-        for (Record r : query(normalise(domain), Type.MX)) {
-            if (r instanceof MXRecord m) {
-                String host = nameText(m.getTarget());
-                out.add(new MxRecord(m.getPriority(), host.isEmpty() ? "." : host));
+    /** Loopback names and addresses of the hosts file answer A, AAAA and PTR without DNS (NODATA for the other family). */
+    private <T extends DnsRecord> DnsAnswer<T> fromHosts(String name, DnsType<T> type) {
+        if (type == DnsType.A || type == DnsType.AAAA) {
+            List<InetAddress> addrs = hostsByName.get(name);
+            if (addrs == null) {
+                return null;
             }
+            Class<?> family = type == DnsType.A ? Inet4Address.class : Inet6Address.class;
+            List<T> records = addrs.stream().filter(family::isInstance).map(a -> type.recordClass().cast(new DnsRecord.Address(a))).toList();
+            return DnsAnswer.of(name, type, false, 0, records);
         }
-        out.sort(Comparator.comparingInt(MxRecord::preference));
-        return List.copyOf(out);
-    }
-
-    @Override
-    public List<String> ns(String domain) {
-        List<String> out = new ArrayList<>();
-        for (Record r : query(normalise(domain), Type.NS)) {
-            if (r instanceof NSRecord n) {
-                String host = nameText(n.getTarget());
-                if (!host.isEmpty()) {
-                    out.add(host);
-                }
+        if (type == DnsType.PTR) {
+            List<String> names = hostsByReverseName.get(name);
+            if (names == null) {
+                return null;
             }
+            return DnsAnswer.of(name, type, false, 0, names.stream().map(h -> type.recordClass().cast(new DnsRecord.Host(h))).toList());
         }
-        return List.copyOf(out);
-    }
-
-    @Override
-    public List<String> txt(String name) {
-        List<String> out = new ArrayList<>();
-        for (Record r : query(normalise(name), Type.TXT)) {
-            if (r instanceof TXTRecord t) {
-                StringBuilder sb = new StringBuilder();
-                for (byte[] part : t.getStringsAsByteArrays()) {
-                    sb.append(new String(part, java.nio.charset.StandardCharsets.UTF_8));
-                }
-                out.add(sb.toString());
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    @Override
-    public List<String> a(String name) {
-        List<String> out = new ArrayList<>();
-        for (Record r : query(normalise(name), Type.A)) {
-            if (r instanceof ARecord a) {
-                out.add(a.getAddress().getHostAddress());
-            }
-        }
-        return List.copyOf(out);
+        return null;
     }
 
     /** Lower case, no trailing dot, IDNA A-labels (a name that cannot be converted is queried as given and will not exist). */
-    private static String normalise(String name) {
+    static String normalise(String name) {
         String n = name.strip().toLowerCase(Locale.ROOT);
         n = n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
         if (!n.chars().allMatch(c -> c < 128)) {
@@ -342,42 +332,29 @@ public final class DnsjavaResolver implements DnsResolver {
         return s.equals("@") ? "" : s;
     }
 
-    /** Records of exactly this type for the name (CNAME chains in the answer are followed by the server). */
-    private List<Record> query(String name, int type) {
-        if (name.isEmpty() || name.length() > 253) {
-            return List.of();
-        }
-        Key key = new Key(name, type);
-        if (cache != null) {
-            Answer hit = cache.getIfPresent(key);
-            if (hit != null) {
-                return hit.records();
-            }
-        }
-        Answer a = lookup(name, type);
-        if (cache != null && a.ttlSeconds() > 0) {
-            cache.put(key, a);
-        }
-        return a.records();
-    }
-
-    private Answer lookup(String name, int type) {
+    private <T extends DnsRecord> DnsAnswer<T> query(String name, DnsType<T> type) {
         Name qname;
         try {
             qname = Name.fromString(name, Name.root);
         } catch (TextParseException e) {
-            return new Answer(List.of(), 0); // not a valid DNS name: it cannot exist
+            return DnsAnswer.nxdomain(name, type, false, 0); // not a valid DNS name: it cannot exist
         }
-        Message query = Message.newQuery(Record.newRecord(qname, type, DClass.IN));
+        Message query = Message.newQuery(Record.newRecord(qname, type.code(), DClass.IN));
+        if (trustAd) {
+            // RFC 6840 §5.7: AD in the query asks a validating resolver to report validation in AD
+            query.getHeader().setFlag(Flags.AD);
+        }
         String lastProblem = "no servers";
+        Rcode lastRcode = null;
         Throwable lastCause = null;
         for (int round = 0; round < attempts; round++) {
             for (InetSocketAddress server : servers) {
                 SimpleResolver res = new SimpleResolver(server);
                 res.setTimeout(timeout);
                 // EDNS0 with a 1232-byte payload (the DNS flag day 2020 value): large TXT answers (DKIM keys) fit in UDP;
-                // truncated answers are retried over TCP by dnsjava
-                res.setEDNS(0, 1232, 0, List.of());
+                // truncated answers are retried over TCP by dnsjava. DO (RFC 3225) when we trust AD, as Postfix's
+                // smtp_dns_support_level=dnssec does with RES_USE_DNSSEC.
+                res.setEDNS(0, 1232, trustAd ? ExtendedFlags.DO : 0, List.of());
                 Message response;
                 try {
                     queries.incrementAndGet();
@@ -387,38 +364,72 @@ public final class DnsjavaResolver implements DnsResolver {
                     lastCause = e;
                     continue;
                 }
-                int rcode = response.getRcode();
-                if (rcode == Rcode.NXDOMAIN) {
-                    return new Answer(List.of(), negativeTtl(response));
-                }
-                if (rcode != Rcode.NOERROR) {
-                    lastProblem = server + ": " + Rcode.string(rcode);
+                Rcode rcode = Rcode.of(response.getRcode());
+                if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+                    lastProblem = server + ": " + rcode;
+                    lastRcode = rcode;
                     continue; // SERVFAIL, REFUSED...: another server may know
                 }
-                List<Record> matching = new ArrayList<>();
-                long ttl = MAX_TTL_SECONDS;
-                for (Record r : response.getSection(Section.ANSWER)) {
-                    if (r.getType() == type) {
-                        matching.add(r);
-                        ttl = Math.min(ttl, r.getTTL());
-                    }
-                }
-                if (matching.isEmpty()) {
-                    return new Answer(List.of(), negativeTtl(response)); // NODATA
-                }
-                return new Answer(List.copyOf(matching), ttl);
+                return answer(name, type, response, trustAd, negativeTtlCap);
             }
         }
-        throw new DnsTemporaryException("DNS lookup of " + name + "/" + Type.string(type) + " failed: " + lastProblem, lastCause);
+        throw new DnsTemporaryException("DNS lookup of " + name + "/" + type + " failed: " + lastProblem, lastRcode, lastCause);
     }
 
-    /** RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM), capped by configuration. */
-    private long negativeTtl(Message response) {
-        for (Record r : response.getSection(Section.AUTHORITY)) {
-            if (r instanceof SOARecord soa) {
-                return Math.min(negativeTtlCap, Math.min(soa.getTTL(), soa.getMinimum()));
+    /**
+     * A NOERROR/NXDOMAIN response as a typed answer (pure: unit-tested on built messages). The records are
+     * those of the type asked in the answer section, whatever their owner (the server follows CNAMEs and puts
+     * the chain first). TTL: the smallest of the records (RFC 2181 §5.2: one RRset, one TTL); negative answers
+     * per RFC 2308 §5. The AD bit counts only when {@code trustAd}.
+     */
+    static <T extends DnsRecord> DnsAnswer<T> answer(String name, DnsType<T> type, Message response, boolean trustAd,
+                                                     long negativeTtlCap) {
+        boolean ad = trustAd && response.getHeader().getFlag(Flags.AD);
+        if (response.getRcode() == Rcode.NXDOMAIN.value()) {
+            return DnsAnswer.nxdomain(name, type, ad, negativeTtl(response, negativeTtlCap));
+        }
+        List<T> records = new ArrayList<>();
+        long ttl = MAX_TTL_SECONDS;
+        for (Record r : response.getSection(Section.ANSWER)) {
+            if (r.getType() == type.code()) {
+                T value = convert(r, type);
+                if (value != null) {
+                    records.add(value);
+                    ttl = Math.min(ttl, r.getTTL());
+                }
             }
         }
-        return Math.min(negativeTtlCap, 60);
+        if (records.isEmpty()) {
+            return DnsAnswer.of(name, type, ad, negativeTtl(response, negativeTtlCap), List.of()); // NODATA
+        }
+        return DnsAnswer.of(name, type, ad, ttl, records);
+    }
+
+    /** One dnsjava record as our typed value; null for a record dnsjava could not parse into its class. */
+    private static <T extends DnsRecord> T convert(Record r, DnsType<T> type) {
+        DnsRecord v = switch (r) {
+            case ARecord a -> new DnsRecord.Address(a.getAddress());
+            case AAAARecord a -> new DnsRecord.Address(a.getAddress());
+            case MXRecord m -> new MxRecord(m.getPriority(), nameText(m.getTarget()).isEmpty() ? "." : nameText(m.getTarget()));
+            case TXTRecord t -> new DnsRecord.Txt(t.getStringsAsByteArrays().stream()
+                    .map(b -> new String(b, StandardCharsets.UTF_8)).toList());
+            case TLSARecord t -> new DnsRecord.Tlsa(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(), t.getCertificateAssociationData());
+            case SRVRecord s -> new DnsRecord.Srv(s.getPriority(), s.getWeight(), s.getPort(), nameText(s.getTarget()));
+            case PTRRecord p -> new DnsRecord.Host(nameText(p.getTarget()));
+            case NSRecord n -> new DnsRecord.Host(nameText(n.getTarget()));
+            case CNAMERecord c -> new DnsRecord.Host(nameText(c.getTarget()));
+            default -> null;
+        };
+        return type.recordClass().isInstance(v) ? type.recordClass().cast(v) : null;
+    }
+
+    /** RFC 2308 §5: the negative TTL is min(SOA TTL, SOA MINIMUM), capped by configuration; 60 s without an SOA. */
+    static long negativeTtl(Message response, long cap) {
+        for (Record r : response.getSection(Section.AUTHORITY)) {
+            if (r instanceof SOARecord soa) {
+                return Math.min(cap, Math.min(soa.getTTL(), soa.getMinimum()));
+            }
+        }
+        return Math.min(cap, 60);
     }
 }

@@ -1,6 +1,7 @@
 package org.postern.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,10 +9,16 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postern.core.DnsAnswer;
+import org.postern.core.DnsRecord;
+import org.postern.core.DnsResolver;
+import org.postern.core.DnsType;
 import org.postern.core.DnsResolver.DnsTemporaryException;
 import org.postern.core.DnsResolver.MxRecord;
 import org.postern.testkit.Dnsmasq;
@@ -35,7 +42,9 @@ class DnsjavaResolverTest {
                 "--host-record=xn--bcher-kva.example.test,127.0.0.8",
                 "--address=/2.0.0.127.zen.test/127.0.0.2",
                 "--txt-record=2.0.0.127.zen.test,listed",
-                "--ptr-record=9.0.0.127.in-addr.arpa,host9.example.test"));
+                "--ptr-record=9.0.0.127.in-addr.arpa,host9.example.test",
+                // TLSA 3 1 1 <4 bytes> for _25._tcp.mx.example.test (RFC 6698 §2.1), as raw RDATA
+                "--dns-rr=_25._tcp.mx.example.test,52,030101deadbeef"));
     }
 
     @AfterAll
@@ -74,6 +83,39 @@ class DnsjavaResolverTest {
         assertEquals(List.of(), r.mx("mx.example.test")); // name exists, no MX: NODATA
         assertEquals(List.of(), r.txt("mx.example.test"));
         assertEquals(List.of(), r.ptr(InetAddress.getByName("127.0.0.77")));
+    }
+
+    @Test
+    void typedAnswersCarryRcodeAndTtl() {
+        DnsjavaResolver r = resolver(dns.server());
+        DnsAnswer<DnsRecord.Tlsa> tlsa = r.lookup("_25._tcp.mx.example.test", DnsType.TLSA);
+        assertEquals(List.of(new DnsRecord.Tlsa(3, 1, 1, new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef})), tlsa.records());
+        assertEquals(DnsAnswer.Rcode.NOERROR, tlsa.rcode());
+        assertFalse(tlsa.authenticated(), "dnsmasq's local data is not DNSSEC-validated");
+        DnsAnswer<DnsRecord.Txt> txt = r.lookup("example.test", DnsType.TXT);
+        assertEquals("v=spf1 ip4:127.0.0.1 -all", txt.records().getFirst().text());
+        assertTrue(txt.ttlSeconds() > 0 && txt.ttlSeconds() <= 60, "TTL " + txt.ttlSeconds());
+        DnsAnswer<DnsRecord.Address> nx = r.lookup("nothing.example.test", DnsType.A);
+        assertTrue(nx.nxdomain() && nx.isEmpty());
+        DnsAnswer<DnsResolver.MxRecord> nodata = r.lookup("mx.example.test", DnsType.MX);
+        assertTrue(nodata.nodata() && !nodata.nxdomain());
+    }
+
+    @Test
+    void cacheExpiresOnTheInjectedClock() {
+        long[] now = {1_000_000};
+        InstantSource clock = () -> Instant.ofEpochMilli(now[0]);
+        DnsjavaResolver r = new DnsjavaResolver(DnsjavaResolver.parseServers(List.of(dns.server())), Duration.ofMillis(400), 1, 100,
+                Duration.ofMinutes(5), null, true, clock);
+        r.lookup("example.test", DnsType.MX);
+        long sent = r.queriesSent();
+        now[0] += 30_000;
+        DnsAnswer<DnsResolver.MxRecord> hit = r.lookup("example.test", DnsType.MX);
+        assertEquals(sent, r.queriesSent(), "a hit within the TTL");
+        assertTrue(hit.ttlSeconds() <= 30, "the TTL counts down: " + hit.ttlSeconds());
+        now[0] += 31_000;
+        r.lookup("example.test", DnsType.MX);
+        assertEquals(sent + 1, r.queriesSent(), "expired after the 60 s TTL");
     }
 
     @Test

@@ -14,6 +14,11 @@ class ClientNameTest {
 
     static DnsResolver zone(Map<String, List<String>> ptr, Map<String, List<String>> a, String failing) {
         return new DnsResolver() {
+            @Override
+            public <T extends org.postern.core.DnsRecord> org.postern.core.DnsAnswer<T> lookup(String name, org.postern.core.DnsType<T> type) {
+                return org.postern.testkit.ListZone.answer(this, name, type);
+            }
+
             public List<InetAddress> addresses(String host) {
                 if (host.equals(failing)) {
                     throw new DnsTemporaryException("SERVFAIL", null);

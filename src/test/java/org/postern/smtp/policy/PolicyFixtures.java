@@ -136,6 +136,11 @@ final class PolicyFixtures {
         }
 
         @Override
+        public <T extends org.postern.core.DnsRecord> org.postern.core.DnsAnswer<T> lookup(String name, org.postern.core.DnsType<T> type) {
+            return org.postern.testkit.ListZone.answer(this, name, type);
+        }
+
+        @Override
         public List<InetAddress> addresses(String hostname) {
             check(hostname);
             List<InetAddress> out = new ArrayList<>();
