@@ -59,6 +59,48 @@ final class QueueStore implements QueueSink, AutoCloseable {
     /** Called with every message once it is durable (the scheduler takes it from there). */
     private volatile Consumer<QueuedMessage> onCommit = m -> { };
 
+    /** New queue files are 0600 whatever the umask (the mode is applied at creation, then the umask only clears bits). */
+    private static final java.nio.file.attribute.FileAttribute<?>[] PRIVATE_FILE = {
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> DIR_MODE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> FILE_MODE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+
+    /**
+     * Makes the queue owner-only, as Postfix keeps its queue 0700 (issue 11): every directory 0700 and
+     * every regular file 0600, repairing what an earlier version or a permissive umask left open, with
+     * one log line naming how many entries were repaired. Symbolic links and sockets are left alone.
+     */
+    private static void ownerOnly(Path root) throws IOException {
+        int[] repaired = {0};
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                fix(d, DIR_MODE);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                if (a.isRegularFile()) {
+                    fix(f, FILE_MODE);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            private void fix(Path p, java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) throws IOException {
+                if (!Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(mode)) {
+                    Files.setPosixFilePermissions(p, mode);
+                    repaired[0]++;
+                }
+            }
+        });
+        if (repaired[0] > 0) {
+            POSTSUPER.warn("queue directory {}: made {} entries owner-only (0700 directories, 0600 files)", root, repaired[0]);
+        }
+    }
+
     QueueStore(Path root, boolean groupCommit) throws IOException {
         this.root = root;
         this.incoming = root.resolve(INCOMING);
@@ -66,9 +108,11 @@ final class QueueStore implements QueueSink, AutoCloseable {
         for (String d : List.of(INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT, STATE, SPARE)) {
             Files.createDirectories(root.resolve(d));
         }
+        ownerOnly(root);
         // One process per queue directory: recovery deletes incoming files, which would destroy a
         // running server's messages in flight. The lock is released by the OS if we die.
-        this.lockChannel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lockChannel = FileChannel.open(root.resolve("lock"),
+                java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), PRIVATE_FILE);
         java.nio.channels.FileLock l;
         try {
             l = lockChannel.tryLock();
@@ -108,7 +152,8 @@ final class QueueStore implements QueueSink, AutoCloseable {
         Path file = incoming.resolve(id);
         FileChannel ch = spares.reuse(file);
         if (ch == null) {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+            ch = FileChannel.open(file, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ), PRIVATE_FILE);
         }
         return new Receiving(id, file, ch);
     }
@@ -345,8 +390,8 @@ final class QueueStore implements QueueSink, AutoCloseable {
             b = QueueFormat.stateBytes(m.state);
         }
         Path tmp = stateDir.resolve(m.id + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(tmp, java.util.EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), PRIVATE_FILE)) {
             writeFully(ch, b);
             ch.force(false);
         }
