@@ -269,7 +269,7 @@ public final class ConfigLoader {
         try {
             toml = Toml.parse(text);
         } catch (AssertionError | RuntimeException e) {
-            // tomlj 1.1 asserts on some malformed escapes (found by ConfigFuzzTest, run with -ea)
+            // tomlj 1.1.1 asserts on some malformed escapes (found by ConfigFuzzTest, run with -ea)
             // instead of reporting a parse error; still a precise answer, never a stack trace
             p.problem(0, null, "syntax error: the file is not valid TOML (a malformed escape sequence in a string?)");
             return new Loaded(p.config(), p.problems);
