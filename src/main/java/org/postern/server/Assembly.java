@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.postern.core.config.Config;
+import org.postern.core.config.ConfigError;
+import org.postern.core.config.Setting;
+import org.postern.core.config.SettingException;
 import org.postern.dns.DnsjavaResolver;
 import org.postern.directory.Directory;
 import org.postern.directory.SqlDirectory;
@@ -44,8 +47,31 @@ public final class Assembly implements AutoCloseable {
     public static final class StartupException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final transient List<ConfigError> errors;
+
         public StartupException(String message, Throwable cause) {
             super(message, cause);
+            this.errors = List.of();
+        }
+
+        /** Configuration problems, every one of them (one per line in the message). */
+        public StartupException(List<ConfigError> errors) {
+            super(String.join("\n", errors.stream().map(ConfigError::toString).toList()));
+            this.errors = List.copyOf(errors);
+        }
+
+        private StartupException(ConfigError error, Throwable cause) {
+            super(error.toString(), cause);
+            this.errors = List.of(error);
+        }
+
+        /** The configuration problems behind this failure (empty for other failures). */
+        public List<ConfigError> errors() {
+            return errors;
+        }
+
+        ConfigError error() {
+            return errors.size() == 1 ? errors.get(0) : null;
         }
     }
 
@@ -68,9 +94,12 @@ public final class Assembly implements AutoCloseable {
         } catch (StartupException e) {
             a.close();
             throw e;
+        } catch (SettingException e) {
+            a.close();
+            throw new StartupException(c.error(e).toString(), e);
         } catch (IllegalArgumentException e) {
             a.close();
-            throw new StartupException(located(c, e.getMessage()), e);
+            throw new StartupException(c.error(e.getMessage()).toString(), e);
         } catch (Directory.DirectoryUnavailableException e) {
             a.close();
             throw new StartupException("directory unavailable: " + e.getMessage(), e);
@@ -80,39 +109,63 @@ public final class Assembly implements AutoCloseable {
         }
     }
 
-    /** Prefixes "file:line: " to a message that starts with a setting key ("smtpd.x: ..."). */
-    static String located(Config c, String message) {
-        int colon = message.indexOf(": ");
-        if (colon > 0 && c.registry().containsKey(message.substring(0, colon))) {
-            return c.where(message.substring(0, colon)) + message;
-        }
-        return where(c) + message;
-    }
-
-    private static String where(Config c) {
-        return c.file() == null ? "" : c.file() + ": ";
-    }
-
     /**
-     * Checks what the file's syntax cannot: restriction lists and their tables, DNS servers,
-     * listener addresses, TLS certificates (for {@code postern config check} and start-up).
+     * Checks what the file's syntax cannot, and reports every problem (not only the first):
+     * restriction lists and their tables, queue settings, DNS servers, listener addresses, TLS
+     * certificates, for the global configuration and every listener's view (for
+     * {@code postern config check} and start-up).
      */
-    public static void validate(Config c) throws StartupException {
-        try {
-            RestrictionPolicy.validate(c);
-            QueueConfig.validate(c);
-            DnsjavaResolver.parseServers(c.get(ServerSettings.DNS_SERVERS));
-            for (var s : List.of(ServerSettings.SMTP, ServerSettings.LMTP)) {
-                if (!c.get(s).isEmpty()) {
-                    address(c.get(s), s.key());
-                }
+    public static List<ConfigError> check(Config c) {
+        java.util.Set<ConfigError> errors = new java.util.LinkedHashSet<>(); // a global problem shows once, not per view
+        checkOne(errors, c, () -> QueueConfig.validate(c));
+        checkOne(errors, c, () -> {
+            try {
+                DnsjavaResolver.parseServers(c.get(ServerSettings.DNS_SERVERS));
+            } catch (SettingException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new SettingException(ServerSettings.DNS_SERVERS, e.getMessage(), e);
             }
-        } catch (IllegalArgumentException e) {
-            throw new StartupException(located(c, e.getMessage()), e);
-        } catch (org.postern.server.cli.CliException e) {
-            throw new StartupException(where(c) + e.getMessage(), e);
+        });
+        for (var s : List.of(ServerSettings.SMTP, ServerSettings.SUBMISSION, ServerSettings.SUBMISSIONS, ServerSettings.LMTP)) {
+            if (!c.get(s).isEmpty()) {
+                checkOne(errors, c, () -> address(c.get(s), s));
+            }
         }
-        tls(c, DataLayout.of(c));
+        DataLayout layout = DataLayout.of(c);
+        for (String name : Config.LISTENERS) {
+            Config view = c.forListener(name);
+            if (!name.equals("lmtp")) { // LMTP answers with its own recipient policy, not the smtpd restrictions
+                checkOne(errors, view, () -> RestrictionPolicy.validate(view));
+            }
+            checkOne(errors, view, () -> SmtpServerConfig.from(view, name, "localhost"));
+            try {
+                if (!name.equals("lmtp")) { // LMTP offers no TLS
+                    tls(view, layout, false);
+                }
+            } catch (StartupException e) {
+                errors.add(e.error() != null ? e.error() : view.error(e.getMessage()));
+            }
+        }
+        return List.copyOf(errors);
+    }
+
+    private static void checkOne(java.util.Set<ConfigError> errors, Config c, Runnable check) {
+        try {
+            check.run();
+        } catch (SettingException e) {
+            errors.add(c.error(e));
+        } catch (IllegalArgumentException e) {
+            errors.add(c.error(e.getMessage()));
+        }
+    }
+
+    /** {@link #check} as one exception listing every problem, one per line. */
+    public static void validate(Config c) throws StartupException {
+        List<ConfigError> errors = check(c);
+        if (!errors.isEmpty()) {
+            throw new StartupException(errors);
+        }
     }
 
     private void wire() throws IOException, StartupException {
@@ -139,31 +192,36 @@ public final class Assembly implements AutoCloseable {
         Files.createDirectories(control.getParent());
         closeables.add(ControlServer.start(control, queue));
 
-        RestrictionPolicy policy = RestrictionPolicy.fromConfig(c, directory, store, dns);
-        TlsContext tls = tls(c, layout);
-
+        // One SMTP engine per listener, each built from its view of the configuration: the
+        // listener's [listen.NAME] overrides win over the global values (Postfix's master.cf -o).
         String smtpAddr = c.get(ServerSettings.SMTP);
         if (!smtpAddr.isEmpty()) {
-            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(c, "smtp", hostname).withMyorigin(queueConfig.myorigin()), policy, queue, dns)
-                    .withClientRates(c, policy::inMynetworks);
-            listen(SmtpServer.listenerOptions(c, "smtp", address(smtpAddr, "listen.smtp"), tls, policy::inMynetworks), smtp,
+            Config sc = c.forListener("smtp");
+            RestrictionPolicy policy = RestrictionPolicy.fromConfig(sc, directory, store, dns);
+            TlsContext tls = tls(sc, layout, true);
+            SmtpServer smtp = new SmtpServer(SmtpServerConfig.from(sc, "smtp", hostname).withMyorigin(queueConfig.myorigin()), policy, queue, dns)
+                    .withClientRates(sc, policy::inMynetworks);
+            listen(SmtpServer.listenerOptions(sc, "smtp", address(smtpAddr, ServerSettings.SMTP), tls, policy::inMynetworks), smtp,
                     "smtp " + smtpAddr + (tls != null ? " (SMTP, STARTTLS)" : " (SMTP)"));
         }
         String lmtpAddr = c.get(ServerSettings.LMTP);
         String lmtpSocket = c.get(ServerSettings.LMTP_SOCKET);
         if (!lmtpAddr.isEmpty() || !lmtpSocket.isEmpty()) {
+            Config lc = c.forListener("lmtp");
             Path spool = layout.resolve(c.get(QueueSettings.QUEUE_DIRECTORY)).resolve("lmtp");
-            LmtpServer lmtp = new LmtpServer(SmtpServerConfig.lmtp(c, hostname).withMyorigin(queueConfig.myorigin()), directory, local, queue, spool);
+            LmtpServer lmtp = new LmtpServer(SmtpServerConfig.lmtp(lc, hostname).withMyorigin(queueConfig.myorigin()), directory, local, queue, spool);
             if (!lmtpAddr.isEmpty()) {
-                listen(LmtpServer.listenerOptions(c, "lmtp", address(lmtpAddr, "listen.lmtp")), lmtp, "lmtp " + lmtpAddr + " (LMTP)");
+                listen(LmtpServer.listenerOptions(lc, "lmtp", address(lmtpAddr, ServerSettings.LMTP)), lmtp, "lmtp " + lmtpAddr + " (LMTP)");
             }
             if (!lmtpSocket.isEmpty()) {
                 Path sock = layout.resolve(lmtpSocket);
                 Files.createDirectories(sock.getParent());
                 Files.deleteIfExists(sock); // a stale socket from an earlier run (the control socket proves liveness)
-                listen(LmtpServer.listenerOptions(c, "lmtp", UnixDomainSocketAddress.of(sock)), lmtp, "lmtp unix:" + sock + " (LMTP)");
+                listen(LmtpServer.listenerOptions(lc, "lmtp", UnixDomainSocketAddress.of(sock)), lmtp, "lmtp unix:" + sock + " (LMTP)");
             }
         }
+        // submission and submissions are configured (their views resolve and are checked by
+        // validate above) but not started until the submission issue.
         queue.start();
         List<String> later = new ArrayList<>();
         for (var s : List.of(ServerSettings.SUBMISSION, ServerSettings.SUBMISSIONS, ServerSettings.IMAP, ServerSettings.IMAPS,
@@ -190,8 +248,13 @@ public final class Assembly implements AutoCloseable {
         LOG.info("listening: {}", description);
     }
 
-    static InetSocketAddress address(String value, String key) {
-        HostPort hp = HostPort.parse(value, 0, key);
+    static InetSocketAddress address(String value, Setting<String> key) {
+        HostPort hp;
+        try {
+            hp = HostPort.parse(value, 0, key.key());
+        } catch (org.postern.server.cli.CliException e) {
+            throw new SettingException(key, "bad address '" + value + "'", e);
+        }
         if (hp.host().isEmpty() || hp.host().equals("*")) {
             // the wildcard address: IPv4 and IPv6 (a dual-stack socket) where the host has IPv6,
             // as Postfix's inet_interfaces = all with inet_protocols = all
@@ -200,12 +263,18 @@ public final class Assembly implements AutoCloseable {
         return new InetSocketAddress(hp.host(), hp.port());
     }
 
-    /** The STARTTLS/implicit-TLS certificates; none (with a warning) when the files are absent. */
-    private static TlsContext tls(Config c, DataLayout layout) throws StartupException {
+    /**
+     * The STARTTLS/implicit-TLS certificates of a listener's view; none (with a warning) when the
+     * files are absent.
+     */
+    private static TlsContext tls(Config c, DataLayout layout, boolean warn) throws StartupException {
         Path cert = layout.resolve(c.get(ServerSettings.CERT_FILE));
         Path key = layout.resolve(c.get(ServerSettings.KEY_FILE));
         if (cert == null || key == null || !Files.exists(cert) || !Files.exists(key)) {
-            LOG.warn("no TLS certificate at {} / {}: STARTTLS is not offered", cert, key);
+            if (warn) {
+                LOG.warn("no TLS certificate at {} / {}: STARTTLS is not offered{}", cert, key,
+                        c.listener() == null ? "" : " on " + c.listener());
+            }
             return null;
         }
         List<TlsContext.CertSpec> sni = new ArrayList<>();
@@ -214,12 +283,12 @@ public final class Assembly implements AutoCloseable {
                 sni.add(TlsContext.CertSpec.parseSni(spec, layout.dataDir()));
             }
         } catch (IllegalArgumentException e) {
-            throw new StartupException(c.where(ServerSettings.SNI.key()) + ServerSettings.SNI.key() + ": " + e.getMessage(), e);
+            throw new StartupException(c.error(ServerSettings.SNI.key(), e.getMessage()), e);
         }
         try {
             return TlsContext.fromPem(new TlsContext.CertSpec(null, cert, key), sni, c.get(ServerSettings.PROTOCOLS));
         } catch (IOException | RuntimeException e) {
-            throw new StartupException("TLS: " + e.getMessage(), e);
+            throw new StartupException(c.error(ServerSettings.CERT_FILE.key(), "TLS: " + e.getMessage()), e);
         }
     }
 

@@ -10,7 +10,7 @@ public final class SmtpSettings {
     private SmtpSettings() {
     }
 
-    private static final Setting.Group G = new Setting.Group("smtpd");
+    private static final Setting.Group G = new Setting.Group("smtpd", true);
 
     public static final Setting<Long> MESSAGE_SIZE_LIMIT = G.add("message_size_limit", SettingType.SIZE, "52428800",
             "largest message accepted, in bytes (advertised in EHLO SIZE, enforced while streaming)");
@@ -36,7 +36,7 @@ public final class SmtpSettings {
             SettingType.INT, "0", "MAIL FROM commands per anvil_rate_time_unit from one client IP (0: no limit; mynetworks exempt)");
     public static final Setting<Integer> SMTPD_CLIENT_RECIPIENT_RATE_LIMIT = G.add("smtpd_client_recipient_rate_limit",
             SettingType.INT, "0", "RCPT TO commands per anvil_rate_time_unit from one client IP (0: no limit; mynetworks exempt)");
-    public static final Setting<Duration> ANVIL_RATE_TIME_UNIT = G.add("anvil_rate_time_unit", SettingType.DURATION, "60s",
+    public static final Setting<Duration> ANVIL_RATE_TIME_UNIT = G.addGlobal("anvil_rate_time_unit", SettingType.DURATION, "60s",
             "time unit of the connection, message and recipient rate limits");
     public static final Setting<Integer> MAX_CONNECTIONS = G.add("max_connections", SettingType.INT, "1000",
             "SMTP connections served at once (Postfix: the smtpd process limit); more wait in the listen backlog");

@@ -16,18 +16,30 @@ public final class Setting<T> {
     private final SettingType<T> type;
     private final String defaultText;
     private final String description;
+    private final boolean perListener;
 
-    private Setting(String section, String name, SettingType<T> type, String defaultText, String description) {
+    private Setting(String section, String name, SettingType<T> type, String defaultText, String description, boolean perListener) {
         this.section = Objects.requireNonNull(section);
         this.name = Objects.requireNonNull(name);
         this.type = Objects.requireNonNull(type);
         this.defaultText = Objects.requireNonNull(defaultText);
         this.description = Objects.requireNonNull(description);
+        this.perListener = perListener;
         type.parse(defaultText); // defaults must be valid
     }
 
     public static <T> Setting<T> of(String section, String name, SettingType<T> type, String defaultText, String description) {
-        return new Setting<>(section, name, type, defaultText, description);
+        return new Setting<>(section, name, type, defaultText, description, false);
+    }
+
+    /**
+     * Whether a listener section ({@code [listen.smtp]}, {@code [listen.lmtp]}...) may override
+     * this setting, as Postfix's {@code master.cf -o}: true for what one SMTP engine reads per
+     * listener (smtpd, restriction, TLS and limit settings), false for what exists once per process
+     * (queue, directory, store, log, DNS, the anvil's time unit).
+     */
+    public boolean perListener() {
+        return perListener;
     }
 
     public String section() {
@@ -68,13 +80,33 @@ public final class Setting<T> {
     public static final class Group {
         private final String section;
         private final List<Setting<?>> settings = new ArrayList<>();
+        private final boolean perListener;
 
+        /** A group of process-wide settings (no listener may override them). */
         public Group(String section) {
+            this(section, false);
+        }
+
+        /**
+         * @param perListener whether the group's settings may be overridden per listener (see
+         *                    {@link Setting#perListener()}); {@link #addGlobal} makes exceptions
+         */
+        public Group(String section, boolean perListener) {
             this.section = section;
+            this.perListener = perListener;
         }
 
         public <T> Setting<T> add(String name, SettingType<T> type, String defaultText, String description) {
-            Setting<T> s = Setting.of(section, name, type, defaultText, description);
+            return add(name, type, defaultText, description, perListener);
+        }
+
+        /** A process-wide setting in a per-listener group. */
+        public <T> Setting<T> addGlobal(String name, SettingType<T> type, String defaultText, String description) {
+            return add(name, type, defaultText, description, false);
+        }
+
+        private <T> Setting<T> add(String name, SettingType<T> type, String defaultText, String description, boolean listener) {
+            Setting<T> s = new Setting<>(section, name, type, defaultText, description, listener);
             settings.add(s);
             return s;
         }

@@ -23,13 +23,13 @@ public final class ConfigCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Config c = config.load();
-            try {
-                org.postern.server.Assembly.validate(c);
-            } catch (org.postern.server.Assembly.StartupException e) {
-                throw new CliException(e.getMessage());
+            // every problem at once: the file's (syntax, keys, values) and what only the
+            // components can check (restrictions, tables, addresses, certificates), for every listener
+            ConfigOption.Checked checked = config.check();
+            if (!checked.errors().isEmpty()) {
+                throw new CliException(String.join("\n", checked.errors().stream().map(Object::toString).toList()));
             }
-            System.out.println("postern: " + c.file() + ": configuration is valid");
+            System.out.println("postern: " + checked.config().file() + ": configuration is valid");
             return 0;
         }
     }
@@ -50,6 +50,9 @@ public final class ConfigCommand implements Runnable {
                 if (!all && !c.isExplicit(s)) {
                     continue;
                 }
+                if (s.section().equals("listen") && Config.LISTENERS.contains(s.name()) && !c.overrides(s.name()).values().isEmpty()) {
+                    continue; // printed as the address of its [listen.NAME] table below
+                }
                 if (!s.section().equals(section)) {
                     section = s.section();
                     System.out.println((all ? "\n" : "") + "[" + section + "]");
@@ -58,6 +61,27 @@ public final class ConfigCommand implements Runnable {
                     System.out.println("# " + s.description() + " (" + s.type().describe() + ", default: " + quote(s.defaultText()) + ")");
                 }
                 System.out.println(s.name() + " = " + quote(format(c, s)));
+            }
+            // the listeners' overrides, as postconf -P prints master.cf's -o (service/type/name = value)
+            for (String listener : Config.LISTENERS) {
+                var o = c.overrides(listener);
+                if (o.values().isEmpty()) {
+                    continue;
+                }
+                System.out.println((all ? "\n" : "") + "[listen." + listener + "]");
+                Config view = c.forListener(listener);
+                Setting<?> address = c.registry().get("listen." + listener);
+                if (all || c.isExplicit(address)) {
+                    System.out.println("address = " + quote(format(c, address)));
+                }
+                for (Setting<?> s : c.registry().values()) {
+                    if (o.values().containsKey(s.key())) {
+                        if (all) {
+                            System.out.println("# " + s.description() + " (global: " + quote(format(c, s)) + ")");
+                        }
+                        System.out.println(s.name() + " = " + quote(format(view, s)));
+                    }
+                }
             }
             return 0;
         }

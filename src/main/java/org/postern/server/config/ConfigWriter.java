@@ -13,6 +13,14 @@ public final class ConfigWriter {
     private ConfigWriter() {
     }
 
+    private static final String LISTENER_TABLES = """
+            # A listener may override [smtpd] and [tls] settings (Postfix's master.cf -o): remove its line
+            # here and write it as a table at the end of the file, e.g.
+            #   [listen.smtp]
+            #   address = "*:25"
+            #   smtpd_helo_required = "yes"
+            """;
+
     public static String render(Collection<Setting<?>> registry, Map<String, String> values, String header) {
         StringBuilder sb = new StringBuilder();
         for (String line : header.split("\n")) {
@@ -23,6 +31,9 @@ public final class ConfigWriter {
             if (!s.section().equals(section)) {
                 section = s.section();
                 sb.append("\n[").append(section).append("]\n");
+                if (section.equals("listen")) {
+                    sb.append(LISTENER_TABLES);
+                }
             }
             sb.append("# ").append(s.description()).append(" (").append(s.type().describe()).append(")\n");
             String v = values.get(s.key());

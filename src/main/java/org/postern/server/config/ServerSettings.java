@@ -35,7 +35,7 @@ public final class ServerSettings {
     public static final Setting<String> LMTP_SOCKET = LISTEN.add("lmtp_socket", SettingType.STRING, "run/lmtp.sock",
             "LMTP unix socket path, relative to the data directory; empty disables");
 
-    private static final Setting.Group TLS = new Setting.Group("tls");
+    private static final Setting.Group TLS = new Setting.Group("tls", true);
     public static final Setting<String> CERT_FILE = TLS.add("cert_file", SettingType.STRING, "tls/cert.pem",
             "default certificate chain (PEM), relative to the data directory");
     public static final Setting<String> KEY_FILE = TLS.add("key_file", SettingType.STRING, "tls/key.pem",

@@ -3,6 +3,7 @@ package org.postern.smtp.inbound;
 import java.time.Duration;
 import org.postern.codec.smtp.DataDecoder.BareNewline;
 import org.postern.core.config.Config;
+import org.postern.core.config.SettingException;
 import org.postern.smtp.SmtpSettings;
 import org.postern.smtp.policy.PolicySettings;
 
@@ -44,14 +45,20 @@ public record SmtpServerConfig(String listener, boolean lmtp, String myhostname,
 
     public SmtpServerConfig {
         if (lineLengthLimit < 512) {
-            throw new IllegalArgumentException("line_length_limit must be at least 512 (RFC 5321 §4.5.3.1.4)");
+            throw new SettingException(SmtpSettings.LINE_LENGTH_LIMIT, "must be at least 512 (RFC 5321 §4.5.3.1.4), got " + lineLengthLimit);
         }
-        if (hardErrorLimit < 1 || recipientLimit < 1) {
-            throw new IllegalArgumentException("smtpd_hard_error_limit and smtpd_recipient_limit must be positive");
+        if (hardErrorLimit < 1) {
+            throw new SettingException(SmtpSettings.SMTPD_HARD_ERROR_LIMIT, "must be positive, got " + hardErrorLimit);
+        }
+        if (recipientLimit < 1) {
+            throw new SettingException(SmtpSettings.SMTPD_RECIPIENT_LIMIT, "must be positive, got " + recipientLimit);
         }
     }
 
-    /** The [smtpd] settings for the inbound SMTP listener (smtpd_helo_required is the policy's setting, shared). */
+    /**
+     * The [smtpd] settings of one listener: pass the listener's view ({@code config.forListener(name)})
+     * so its overrides apply (smtpd_helo_required is the policy's setting, read from the same view).
+     */
     public static SmtpServerConfig from(Config c, String listener, String myhostname) {
         return new SmtpServerConfig(listener, false, myhostname,
                 c.get(SmtpSettings.SMTPD_BANNER).replace("$myhostname", myhostname).replace("${myhostname}", myhostname),

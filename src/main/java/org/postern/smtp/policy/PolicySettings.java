@@ -14,7 +14,7 @@ public final class PolicySettings {
     private PolicySettings() {
     }
 
-    private static final Setting.Group G = new Setting.Group("smtpd");
+    private static final Setting.Group G = new Setting.Group("smtpd", true);
 
     public static final Setting<Boolean> HELO_REQUIRED = G.add("smtpd_helo_required", SettingType.BOOL, "yes",
             "require HELO/EHLO before MAIL FROM (503 5.5.1 otherwise)");

@@ -14,6 +14,7 @@ import org.postern.core.Address;
 import org.postern.core.DnsResolver;
 import org.postern.core.Reply;
 import org.postern.core.config.Config;
+import org.postern.core.config.SettingException;
 import org.postern.core.config.Setting;
 import org.postern.directory.Directory;
 import org.postern.directory.Directory.DirectoryUnavailableException;
@@ -119,7 +120,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
             try {
                 rd.add(d.startsWith(".") ? "." + Address.normaliseDomain(d.substring(1)) : Address.normaliseDomain(d));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(PolicySettings.RELAY_DOMAINS.key() + ": bad domain '" + d + "'");
+                throw new SettingException(PolicySettings.RELAY_DOMAINS, "bad domain '" + d + "'");
             }
         }
         this.relayDomains = List.copyOf(rd);
@@ -144,7 +145,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
             try {
                 classes.put(e.getKey(), compileWords(e.getValue(), null, true));
             } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": class " + e.getKey() + ": " + ex.getMessage(), ex);
+                throw new SettingException(PolicySettings.RESTRICTION_CLASSES, "class " + e.getKey() + ": " + ex.getMessage(), ex);
             }
         }
 
@@ -158,7 +159,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
 
         // Postfix refuses to start when nothing at RCPT rejects by default: that would be an open relay.
         if (relay.stream().noneMatch(n -> RCPT_REQUIRED.contains(n.name())) && recipient.stream().noneMatch(n -> RCPT_REQUIRED.contains(n.name()))) {
-            throw new IllegalArgumentException(PolicySettings.RELAY_RESTRICTIONS.key() + ": specify at least one working instance of "
+            throw new SettingException(PolicySettings.RELAY_RESTRICTIONS, "specify at least one working instance of "
                     + "reject_unauth_destination, defer_if_permit, reject or defer in smtpd_relay_restrictions or "
                     + "smtpd_recipient_restrictions (without one this server would be an open relay)");
         }
@@ -187,7 +188,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
     private static int code(Config config, Setting<Integer> s) {
         int c = config.get(s);
         if (c < 400 || c > 599) {
-            throw new IllegalArgumentException(s.key() + ": reply code must be 4xx or 5xx, got " + c);
+            throw new SettingException(s, "reply code must be 4xx or 5xx, got " + c);
         }
         return c;
     }
@@ -198,7 +199,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
             try {
                 out.add(Cidr.parse(s, false));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key.key() + ": " + e.getMessage() + " (use CIDR notation such as 192.0.2.0/24 or [2001:db8::]/32)");
+                throw new SettingException(key, e.getMessage() + " (use CIDR notation such as 192.0.2.0/24 or [2001:db8::]/32)");
             }
         }
         return List.copyOf(out);
@@ -216,11 +217,11 @@ public final class RestrictionPolicy implements SmtpPolicy {
             int eq = def.indexOf('=');
             String name = eq < 0 ? "" : def.substring(0, eq).strip().toLowerCase(Locale.ROOT);
             if (eq < 0 || !name.matches("[a-z0-9_]+")) {
-                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": expected \"name = restriction, ...\", got \""
+                throw new SettingException(PolicySettings.RESTRICTION_CLASSES, "expected \"name = restriction, ...\", got \""
                         + def.strip() + "\"");
             }
             if (WITH_ARGUMENT.contains(name) || Checks.known().contains(name) || UNSUPPORTED.containsKey(name)) {
-                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": class name \"" + name + "\" is a restriction name");
+                throw new SettingException(PolicySettings.RESTRICTION_CLASSES, "class name \"" + name + "\" is a restriction name");
             }
             List<String> words = new ArrayList<>();
             for (String w : def.substring(eq + 1).split("[,\\s]+")) {
@@ -229,7 +230,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
                 }
             }
             if (words.isEmpty()) {
-                throw new IllegalArgumentException(PolicySettings.RESTRICTION_CLASSES.key() + ": restriction class \"" + name + "\" needs a definition");
+                throw new SettingException(PolicySettings.RESTRICTION_CLASSES, "restriction class \"" + name + "\" needs a definition");
             }
             out.put(name, words);
         }
@@ -260,7 +261,7 @@ public final class RestrictionPolicy implements SmtpPolicy {
         try {
             return compileWords(words, defaultAcl, true);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key.key() + ": " + e.getMessage(), e);
+            throw new SettingException(key, e.getMessage(), e);
         }
     }
 

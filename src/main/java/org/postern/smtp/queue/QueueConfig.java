@@ -64,21 +64,22 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
     static final Set<String> NOTIFY_CLASSES = Set.of("bounce", "2bounce", "delay", "resource", "software", "policy", "protocol", "data");
 
     /**
-     * Checks what the types cannot; messages start with the setting key so the loader can name
-     * the file and line.
+     * Checks what the types cannot.
+     *
+     * @throws org.postern.core.config.SettingException naming the setting at fault
      */
     public static void validate(Config c) {
         for (String k : c.get(QueueSettings.NOTIFY_CLASSES)) {
             String v = k.strip().toLowerCase(Locale.ROOT);
             if (!v.isEmpty() && !NOTIFY_CLASSES.contains(v)) {
-                throw new IllegalArgumentException(QueueSettings.NOTIFY_CLASSES.key() + ": unknown class '" + k
+                throw new org.postern.core.config.SettingException(QueueSettings.NOTIFY_CLASSES, "unknown class '" + k
                         + "' (use bounce, 2bounce, delay, resource, software)");
             }
         }
         for (var s : java.util.List.of(QueueSettings.MINIMAL_BACKOFF_TIME, QueueSettings.MAXIMAL_BACKOFF_TIME,
                 QueueSettings.QUEUE_RUN_DELAY, QueueSettings.MAXIMAL_QUEUE_LIFETIME, QueueSettings.BOUNCE_QUEUE_LIFETIME)) {
             if (c.get(s).isZero() || c.get(s).isNegative()) {
-                throw new IllegalArgumentException(s.key() + ": must be more than 0");
+                throw new org.postern.core.config.SettingException(s, "must be more than 0");
             }
         }
         for (var s : java.util.List.of(QueueSettings.DOUBLE_BOUNCE_SENDER, QueueSettings.BOUNCE_NOTICE_RECIPIENT,
@@ -87,7 +88,7 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
             try {
                 Address.parse(v.indexOf('@') >= 0 ? v : v + "@example.org");
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(s.key() + ": not an address or local name: '" + v + "'");
+                throw new org.postern.core.config.SettingException(s, "not an address or local name: '" + v + "'");
             }
         }
         String origin = c.get(QueueSettings.MYORIGIN);
@@ -95,7 +96,7 @@ public record QueueConfig(String myhostname, String myorigin, boolean groupCommi
             try {
                 Address.normaliseDomain(origin);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(QueueSettings.MYORIGIN.key() + ": not a domain: '" + origin + "'");
+                throw new org.postern.core.config.SettingException(QueueSettings.MYORIGIN, "not a domain: '" + origin + "'");
             }
         }
     }

@@ -29,7 +29,18 @@ class ConfigFuzzTest {
         for (Setting<?> s : AllSettings.list()) {
             values.put(s.key(), s.type().format(castDefault(s)));
         }
-        return ConfigWriter.render(AllSettings.list(), values, "fuzz");
+        values.remove(ServerSettings.SUBMISSION.key()); // written as a table of overrides below
+        return ConfigWriter.render(AllSettings.list(), values, "fuzz") + """
+
+                [listen.submission]
+                address = "*:587"
+                smtpd_helo_required = "no"
+                smtpd_recipient_restrictions = "permit_mynetworks, reject_unauth_destination"
+                [listen.submission.tls]
+                protocols = "TLSv1.3"
+                [listen.lmtp.smtpd]
+                message_size_limit = "100m"
+                """;
     }
 
     @SuppressWarnings("unchecked")
@@ -39,7 +50,8 @@ class ConfigFuzzTest {
 
     private static final String[] TOKENS = {"\"", "'", "[", "]", "=", "#", "\n", "\"\"\"", "[[x]]", "\\", "0", "-1", "yes", "no",
         "true", "1e99", "99999999999999999999", "\"10 MiB\"", "\"5d\"", "\"*:25\"", "\"[::1]:0\"", "\"permit_mynetworks, bogus\"",
-        "\"cidr:/nonexistent\"", "\u0000", "\u00e9", "{", "}", "[server]", "[nosuch]", "x.y.z = 1", "= \"\""};
+        "\"cidr:/nonexistent\"", "\u0000", "\u00e9", "{", "}", "[server]", "[nosuch]", "x.y.z = 1", "= \"\"",
+        "[listen.smtp]", "[listen.imap]", "[listen.lmtp.queue]", "queue_directory = \"x\"", "address = 25", "smtpd_helo_required = 1"};
 
     private static String mutate(String text, Random r) {
         List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
@@ -98,12 +110,28 @@ class ConfigFuzzTest {
             } catch (ConfigLoader.ConfigException e) {
                 failed++;
                 assertFalse(e.problems().isEmpty(), "seed " + seed + ": a ConfigException without problems");
-                for (ConfigLoader.Problem p : e.problems()) {
+                for (org.postern.core.config.ConfigError p : e.problems()) {
                     assertTrue(p.message() != null && !p.message().isBlank(), "seed " + seed + ": a problem without a message");
                     assertTrue(p.toString().startsWith(FILE.toString()), "seed " + seed + ": the problem names the file: " + p);
                 }
             } catch (RuntimeException e) {
                 fail("seed " + seed + ": " + e + " escaped for:\n" + text, e);
+            }
+            // config check's path: the lenient load always yields a config whose views resolve,
+            // and the component checks report typed problems, never an exception
+            try {
+                ConfigLoader.Loaded l = loader.parseAll(FILE, text);
+                for (String listener : Config.LISTENERS) {
+                    Config view = l.config().forListener(listener);
+                    for (Setting<?> s : AllSettings.list()) {
+                        view.get(s);
+                    }
+                }
+                for (org.postern.core.config.ConfigError p : org.postern.server.Assembly.check(l.config())) {
+                    assertTrue(p.toString().startsWith(FILE.toString()), "seed " + seed + ": the problem names the file: " + p);
+                }
+            } catch (RuntimeException e) {
+                fail("seed " + seed + ": " + e + " escaped config check for:\n" + text, e);
             }
         }
         assertTrue(failed > 1000, "most damaged files are refused: " + failed);
