@@ -11,6 +11,7 @@ import java.io.OutputStream;
  */
 final class HeaderSizeCounter extends FilterOutputStream {
     private long headerBytes;
+    private long written;
     private boolean inHeader = true;
     private int last4; // the last four bytes, to spot CRLF CRLF
 
@@ -20,12 +21,14 @@ final class HeaderSizeCounter extends FilterOutputStream {
 
     @Override
     public void write(int b) throws IOException {
+        written++;
         observe((byte) b);
         out.write(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        written += len;
         if (inHeader) {
             for (int i = off; i < off + len && inHeader; i++) {
                 observe(b[i]);
@@ -44,6 +47,11 @@ final class HeaderSizeCounter extends FilterOutputStream {
         if (last4 == 0x0d0a0d0a || (headerBytes == 2 && (last4 & 0xffff) == 0x0d0a)) {
             inHeader = false;
         }
+    }
+
+    /** Bytes passed through. */
+    long written() {
+        return written;
     }
 
     /** Bytes of the header section seen so far (the whole message while no empty line came). */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
+import org.postern.core.MessageSource;
 import org.postern.core.Reply;
 
 /**
@@ -24,12 +26,16 @@ public interface MessageReceiver {
         /** Message bytes: headers and body, CRLF line ends, dot-unstuffed. */
         OutputStream body();
 
+        /** The bytes written so far, read back from the spool (flushed first): what end-of-data checks read. */
+        MessageSource source() throws IOException;
+
         /**
-         * The whole message has arrived: make it durable / deliver it. Returns the replies to send:
+         * The whole message has arrived: make it durable / deliver it, with the header block decided
+         * at end of data in front of the spooled bytes. Returns the replies to send:
          * one for SMTP, one per recipient in RCPT order for LMTP. No positive reply is returned
          * before the message is on disk (DESIGN §8).
          */
-        List<Reply> finish(Envelope envelope) throws IOException;
+        List<Reply> finish(Envelope envelope, HeaderBlock block) throws IOException;
 
         /** Discards an unfinished message (no-op after finish). */
         @Override

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
+import org.postern.core.MessageSource;
 import org.postern.core.Reply;
 import org.postern.smtp.queue.QueueSink;
 
@@ -30,8 +32,13 @@ public final class QueueReceiver implements MessageReceiver {
             }
 
             @Override
-            public List<Reply> finish(Envelope envelope) throws IOException {
-                in.commit(envelope);
+            public MessageSource source() throws IOException {
+                return in.source();
+            }
+
+            @Override
+            public List<Reply> finish(Envelope envelope, HeaderBlock block) throws IOException {
+                in.commit(envelope, block);
                 return List.of(Reply.of(250, "2.0.0", "Ok: queued as " + in.queueId()));
             }
 

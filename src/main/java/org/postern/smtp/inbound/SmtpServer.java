@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer implements ConnectionHandler {
 
     private final SmtpServerConfig cfg;
-    private final SmtpPolicy policy;
+    private final org.postern.pipeline.Pipeline pipeline;
     private final MessageReceiver receiver;
     private final DnsResolver dns;
     private final Logger log;
@@ -44,8 +44,15 @@ public final class SmtpServer implements ConnectionHandler {
      * @param dns resolver for the client's hostname (null, or smtpd_peername_lookup = no: "unknown")
      */
     public SmtpServer(SmtpServerConfig cfg, SmtpPolicy policy, MessageReceiver receiver, DnsResolver dns) {
+        this(cfg, org.postern.pipeline.Pipeline.of(java.util.List.of(new org.postern.smtp.policy.PolicyCheck(
+                cfg.lmtp() ? "lmtp_recipients" : "restrictions", Objects.requireNonNull(policy))), java.util.Map.of(), cfg.myhostname()),
+                receiver, dns);
+    }
+
+    /** A server whose sessions run the given pipeline of checks. */
+    public SmtpServer(SmtpServerConfig cfg, org.postern.pipeline.Pipeline pipeline, MessageReceiver receiver, DnsResolver dns) {
         this.cfg = Objects.requireNonNull(cfg);
-        this.policy = Objects.requireNonNull(policy);
+        this.pipeline = Objects.requireNonNull(pipeline);
         this.receiver = Objects.requireNonNull(receiver);
         this.dns = cfg.peernameLookup() ? dns : null;
         this.log = LoggerFactory.getLogger(cfg.lmtp() ? "lmtp" : "smtpd");
@@ -73,7 +80,7 @@ public final class SmtpServer implements ConnectionHandler {
     @Override
     public CloseCause handle(Connection c) throws IOException {
         ClientName name = ClientName.lookup(dns, c.remoteAddress(), log);
-        return new SmtpSession(cfg, c, policy, receiver, name, log, rates).run();
+        return new SmtpSession(cfg, c, pipeline, receiver, name, log, rates).run();
     }
 
     /** Postfix's anvil refusal: {@code 421 4.7.0 host Error: too many connections from IP}. */

@@ -22,6 +22,7 @@ import org.postern.codec.smtp.SmtpCommand.Verb;
 import org.postern.codec.smtp.SmtpCommand;
 import org.postern.codec.smtp.SmtpSyntaxException;
 import org.postern.core.Envelope;
+import org.postern.core.MessageSource;
 import org.postern.core.IpText;
 import org.postern.core.Reply;
 import org.postern.core.Texts;
@@ -29,9 +30,11 @@ import org.postern.net.CloseCause;
 import org.postern.net.Connection;
 import org.postern.net.LineReader;
 import org.postern.net.tls.TlsContext;
-import org.postern.smtp.policy.SmtpPolicy.Decision;
-import org.postern.smtp.policy.SmtpPolicy.Stage;
-import org.postern.smtp.policy.SmtpPolicy;
+import org.postern.core.HeaderBlock;
+import org.postern.pipeline.HeaderField;
+import org.postern.pipeline.Pipeline;
+import org.postern.pipeline.SessionInfo;
+import org.postern.pipeline.Verdict;
 import org.slf4j.Logger;
 
 /**
@@ -66,11 +69,10 @@ final class SmtpSession {
     private static final class Transaction {
         final MailFrom mail;
         final List<Envelope.Recipient> recipients = new ArrayList<>();
-        final List<String> prepend = new ArrayList<>();
+        final String instance = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
         MessageReceiver.Spool spool;
         HeaderSizeCounter content; // the client's part of the message, after our trace headers
-        boolean hold;
-        boolean discard;
+        long traceBytes;       // our PREPEND and Received lines in front of the client's content
         boolean chunking;      // BDAT used
         boolean headerWritten; // prepend + Received written
         long bdatSize;
@@ -84,7 +86,8 @@ final class SmtpSession {
 
     private final SmtpServerConfig cfg;
     private final Connection conn;
-    private final SmtpPolicy policy;
+    private final Pipeline pipeline;
+    private Pipeline.Run run;
     private final MessageReceiver receiver;
     private final Logger log;
     private final ClientName name;
@@ -98,22 +101,17 @@ final class SmtpSession {
     private boolean unauthPipelining;
     private String lastCommand = "CONNECT";
     private Reply connectReject;
-    private final List<String> sessionPrepend = new ArrayList<>();
     /** Disconnect summary: command name -> {ok, total}, in Postfix's order. */
     private final Map<String, int[]> counts = new LinkedHashMap<>();
 
     private final ClientRates rates;
 
-    SmtpSession(SmtpServerConfig cfg, Connection conn, SmtpPolicy policy, MessageReceiver receiver, ClientName name, Logger log) {
-        this(cfg, conn, policy, receiver, name, log, ClientRates.none());
-    }
-
-    SmtpSession(SmtpServerConfig cfg, Connection conn, SmtpPolicy policy, MessageReceiver receiver, ClientName name, Logger log,
+    SmtpSession(SmtpServerConfig cfg, Connection conn, Pipeline pipeline, MessageReceiver receiver, ClientName name, Logger log,
                 ClientRates rates) {
         this.rates = rates;
         this.cfg = cfg;
         this.conn = conn;
-        this.policy = policy;
+        this.pipeline = pipeline;
         this.receiver = receiver;
         this.name = name;
         this.log = log;
@@ -129,6 +127,7 @@ final class SmtpSession {
         try {
             conn.setTimeout(cfg.timeout());
             log.info("connect from {}", client());
+            run = pipeline.begin(new Info());
             greet();
             while (!(mode instanceof Done)) {
                 mode = switch (mode) {
@@ -143,6 +142,9 @@ final class SmtpSession {
             return ended(e);
         } finally {
             abortTransaction();
+            if (run != null) {
+                run.close();
+            }
             log.info("disconnect from {}{}", client(), summary());
         }
     }
@@ -175,12 +177,7 @@ final class SmtpSession {
     }
 
     private void greet() throws IOException {
-        Decision d = check(Stage.CONNECT, facts(null));
-        sessionPrepend.addAll(d.prepend());
-        if (d.action() == SmtpPolicy.Action.REJECT) {
-            connectReject = d.reply();
-            logReject("CONNECT", d.reply());
-        }
+        connectReject = refusal(run.connect(), "CONNECT", null);
         send(new Reply(220, null, List.of(cfg.banner())));
         conn.flush();
     }
@@ -326,15 +323,13 @@ final class SmtpSession {
         boolean previousEsmtp = esmtp;
         helo = arg;
         esmtp = cmd.verb() != Verb.HELO;
-        Decision d = check(Stage.HELO, facts(null));
-        if (d.action() == SmtpPolicy.Action.REJECT) {
+        Reply no = refusal(run.helo(arg), "HELO", null);
+        if (no != null) {
             helo = previous;
             esmtp = previousEsmtp;
             count(verb, false);
-            logReject("HELO", d.reply());
-            return error(d.reply());
+            return error(no);
         }
-        sessionPrepend.addAll(d.prepend());
         count(verb, true);
         if (cmd.verb() == Verb.HELO) {
             return reply(new Reply(250, null, List.of(cfg.myhostname())));
@@ -423,14 +418,12 @@ final class SmtpSession {
             return error(Reply.of(552, "5.3.4", "Message size exceeds fixed limit"));
         }
         tx = new Transaction(m);
-        Decision d = check(Stage.MAIL, facts(null));
-        if (d.action() == SmtpPolicy.Action.REJECT) {
-            logReject("MAIL", d.reply());
-            tx = null;
+        Reply no = refusal(run.mail(m), "MAIL", null);
+        if (no != null) {
+            abortTransaction();
             count("mail", false);
-            return error(d.reply());
+            return error(no);
         }
-        apply(d);
         count("mail", true);
         return reply(Reply.of(250, "2.1.0", "Ok"));
     }
@@ -458,12 +451,11 @@ final class SmtpSession {
             count("rcpt", false);
             return error(e.reply());
         }
-        Decision d = check(Stage.RCPT, facts(r.recipient().toString()));
-        if (d.action() == SmtpPolicy.Action.REJECT) {
-            logReject("RCPT", d.reply(), r.recipient().toString());
+        Reply no = refusal(run.rcpt(r), "RCPT", r.recipient().toString());
+        if (no != null) {
             tx.rejectedRcpts++;
             count("rcpt", false);
-            return error(d.reply());
+            return error(no);
         }
         if (tx.spool == null) {
             try {
@@ -475,7 +467,6 @@ final class SmtpSession {
             }
             log.info("{}: client={}", tx.spool.id(), client());
         }
-        apply(d);
         tx.recipients.add(new Envelope.Recipient(r.recipient(), r.notifyOn(), r.orcpt()));
         count("rcpt", true);
         return reply(Reply.of(250, "2.1.5", "Ok"));
@@ -499,13 +490,11 @@ final class SmtpSession {
             count("data", false);
             return error(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
         }
-        Decision d = check(Stage.DATA, facts(null));
-        if (d.action() == SmtpPolicy.Action.REJECT) {
-            logReject("DATA", d.reply());
+        Reply no = refusal(run.data(), "DATA", null);
+        if (no != null) {
             count("data", false);
-            return error(d.reply());
+            return error(no);
         }
-        apply(d);
         Reply failed = startBody();
         if (failed != null) {
             count("data", false);
@@ -602,12 +591,8 @@ final class SmtpSession {
             guard = Reply.of(503, "5.5.1", "Error: DATA and BDAT cannot be mixed in one transaction");
         }
         if (guard == null && !tx.chunking) {
-            Decision d = check(Stage.DATA, facts(null));
-            if (d.action() == SmtpPolicy.Action.REJECT) {
-                logReject("BDAT", d.reply());
-                guard = d.reply();
-            } else {
-                apply(d);
+            guard = refusal(run.data(), "BDAT", null);
+            if (guard == null) {
                 tx.chunking = true;
                 guard = startBody();
                 if (guard != null) {
@@ -675,15 +660,33 @@ final class SmtpSession {
     /** Policy END_OF_DATA, then commit/deliver and reply (one reply, or one per recipient for LMTP). */
     private Mode finishMessage(String verb) throws IOException {
         Transaction t = tx;
-        Decision d = check(Stage.END_OF_DATA, facts(null));
-        if (d.action() == SmtpPolicy.Action.REJECT) {
-            logReject("END-OF-MESSAGE", d.reply());
+        HeaderBlock block;
+        Pipeline.Outcome o;
+        try {
+            MessageSource spooled = t.spool.source();
+            o = run.body(spooled);
+            block = o.refused() ? HeaderBlock.EMPTY : headerBlock(spooled);
+        } catch (IOException e) {
+            log.warn("{}: queue file read error: {}", t.spool.id(), e.toString());
             count(verb, false);
-            return endMessage(d.reply());
+            return endMessage(Reply.of(451, "4.3.0", "Error: queue file write error"));
         }
-        apply(d);
-        if (t.discard) {
-            log.info("{}: discard: END-OF-MESSAGE from {}: {}", t.spool.id(), client(), "message discarded by policy");
+        Reply no = refusal(o, "END-OF-MESSAGE", null);
+        if (no != null) {
+            count(verb, false);
+            return endMessage(no);
+        }
+        boolean hold = o.action() == Verdict.Action.HOLD;
+        if (o.action() == Verdict.Action.QUARANTINE) {
+            // There is no quarantine store yet: the queue's hold queue keeps the message until an
+            // administrator releases (postern queue release) or deletes it.
+            log.info("{}: hold: END-OF-MESSAGE from {}: quarantined by {}; from=<{}> proto={} helo=<{}>", t.spool.id(), client(),
+                    Texts.safe(o.decidedBy(), 200), Texts.safe(t.mail.senderText(), 320), protocol(), helo == null ? "" : helo);
+            hold = true;
+        }
+        if (o.action() == Verdict.Action.DISCARD) {
+            log.info("{}: discard: END-OF-MESSAGE from {}: {}; check={}", t.spool.id(), client(), "message discarded by policy",
+                    Texts.safe(o.decidedBy(), 200));
             String id = t.spool.id();
             int replies = cfg.lmtp() ? t.recipients.size() : 1;
             abortTransaction();
@@ -694,17 +697,16 @@ final class SmtpSession {
             return reply(Reply.of(250, "2.0.0", "Ok: queued as " + id));
         }
         Envelope env = new Envelope(t.mail.sender(), t.recipients, t.mail.ret(), t.mail.envid(),
-                t.mail.body() == null ? "7BIT" : t.mail.body(), t.mail.smtputf8(), envelopeClient(), Instant.now(), t.hold);
+                t.mail.body() == null ? "7BIT" : t.mail.body(), t.mail.smtputf8(), envelopeClient(), Instant.now(), hold);
         List<Reply> replies;
         try {
-            replies = t.spool.finish(env);
+            replies = t.spool.finish(env, block);
         } catch (IOException e) {
             log.warn("{}: queue file write error: {}", t.spool.id(), e.toString());
             count(verb, false);
             return endMessage(Reply.of(451, "4.3.0", "Error: queue file write error"));
         } finally {
-            t.spool.close();
-            tx = null;
+            abortTransaction();
         }
         count(verb, true);
         messages++;
@@ -737,17 +739,16 @@ final class SmtpSession {
     private void writeTraceHeaders() throws IOException {
         Transaction t = tx;
         StringBuilder sb = new StringBuilder();
-        for (String h : sessionPrepend) {
-            sb.append(h).append("\r\n");
-        }
-        for (String h : t.prepend) {
-            sb.append(h).append("\r\n");
+        for (HeaderField h : run.takePrepend()) {
+            sb.append(h.text());
         }
         String tls = conn.isTls() && cfg.tlsReceivedHeader() ? TlsContext.describe(conn.tlsSession()) : null;
         sb.append(ReceivedHeader.build(helo, name.verified(), conn.remoteAddress(), tls, cfg.myhostname(), protocol(),
                 t.spool.id(), t.recipients.size() == 1 ? t.recipients.getFirst().address().toString() : null,
                 ZonedDateTime.now()));
-        t.spool.body().write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] trace = sb.toString().getBytes(StandardCharsets.UTF_8);
+        t.spool.body().write(trace);
+        t.traceBytes = trace.length;
         t.content = new HeaderSizeCounter(t.spool.body());
         t.headerWritten = true;
     }
@@ -828,16 +829,42 @@ final class SmtpSession {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Runs the policy for a stage. A policy that fails unexpectedly must not pass mail nor drop the
-     * client without a word: the command gets Postfix's "451 4.3.5 Server configuration problem".
+     * A stage's outcome as the client's answer: null when the command may proceed, else the reply,
+     * with the reject line logged in Postfix's shape and the deciding check named at its end.
      */
-    private Decision check(Stage stage, SmtpPolicy.Facts facts) {
-        try {
-            return policy.check(stage, facts);
-        } catch (RuntimeException e) {
-            log.error("{} check failed for {}: {}", stage, client(), e.toString(), e);
-            return Decision.reject(Reply.of(451, "4.3.5", "Server configuration problem"));
+    private Reply refusal(Pipeline.Outcome o, String stage, String rcpt) {
+        if (!o.refused()) {
+            return null;
         }
+        logReject(stage, o.reply(), rcpt, o.decidedBy());
+        return o.reply();
+    }
+
+    /**
+     * The header block of the message at end of data: ONE Authentication-Results and the other
+     * fields checks decided, in front; incoming Authentication-Results fields that claim our
+     * authserv-id (RFC 8601 §5) and fields checks asked to remove, left out.
+     */
+    private HeaderBlock headerBlock(MessageSource spooled) throws IOException {
+        List<HeaderField> fields = run.headerBlockFields();
+        List<String> removals = run.removals();
+        List<HeaderBlock.Span> omit = new ArrayList<>();
+        for (HeaderSpans.Field f : HeaderSpans.scan(spooled, tx.traceBytes, cfg.headerSizeLimit())) {
+            if ((f.named("Authentication-Results") && pipeline.authservId().equalsIgnoreCase(HeaderSpans.authservId(f.value())))
+                    || removals.contains(f.lowerName())) {
+                omit.add(new HeaderBlock.Span(f.offset(), f.length()));
+                log.info("{}: removed: header {} from {}: {}", tx.spool.id(), f.name(), client(),
+                        removals.contains(f.lowerName()) ? "by a check" : "claims our authserv-id (RFC 8601 section 5)");
+            }
+        }
+        if (fields.isEmpty() && omit.isEmpty()) {
+            return HeaderBlock.EMPTY;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (HeaderField f : fields) {
+            sb.append(f.text());
+        }
+        return new HeaderBlock(sb.toString(), omit);
     }
 
     /** Writes PREPEND headers and Received; a spool write failure becomes a 451 reply, not a lost connection. */
@@ -851,29 +878,107 @@ final class SmtpSession {
         }
     }
 
-    private void apply(Decision d) {
+    /** Ends the transaction (RSET, EHLO, a finished or refused message): spool discarded unless committed, check states closed. */
+    private void abortTransaction() {
         if (tx == null) {
             return;
         }
-        tx.prepend.addAll(d.prepend());
-        if (d.action() == SmtpPolicy.Action.HOLD) {
-            tx.hold = true;
-        } else if (d.action() == SmtpPolicy.Action.DISCARD) {
-            tx.discard = true;
-        }
-    }
-
-    private void abortTransaction() {
-        if (tx != null && tx.spool != null) {
+        if (tx.spool != null) {
             tx.spool.close();
         }
         tx = null;
+        run.endTransaction();
     }
 
-    private SmtpPolicy.Facts facts(String recipient) {
-        return new SmtpPolicy.Facts(cfg.listener(), conn.remoteAddress(), name.verified(), name.reverse(), name.temporary(),
-                helo, esmtp ? "ESMTP" : "SMTP", tx == null ? null : tx.mail.senderText(), recipient,
-                tx == null ? 0 : tx.recipients.size(), null, conn.isTls(), unauthPipelining);
+    /** The session as checks see it: live values. */
+    private final class Info implements SessionInfo {
+        public String listener() {
+            return cfg.listener();
+        }
+
+        public java.net.InetAddress clientIp() {
+            return conn.remoteAddress();
+        }
+
+        public int clientPort() {
+            return conn.remote().getPort();
+        }
+
+        public java.net.InetAddress localIp() {
+            return conn.local() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+        }
+
+        public int localPort() {
+            return conn.local() instanceof java.net.InetSocketAddress a ? a.getPort() : 0;
+        }
+
+        public String clientName() {
+            return name.verified();
+        }
+
+        public String reverseName() {
+            return name.reverse();
+        }
+
+        public boolean clientNameTemporary() {
+            return name.temporary();
+        }
+
+        public String helo() {
+            return helo;
+        }
+
+        public String protocol() {
+            return SmtpSession.this.protocol();
+        }
+
+        public boolean esmtp() {
+            return esmtp;
+        }
+
+        public boolean tls() {
+            return conn.isTls();
+        }
+
+        public String tlsProtocol() {
+            return conn.isTls() ? conn.tlsSession().getProtocol() : null;
+        }
+
+        public String tlsCipher() {
+            return conn.isTls() ? conn.tlsSession().getCipherSuite() : null;
+        }
+
+        public String saslMethod() {
+            return null;
+        }
+
+        public String saslUser() {
+            return null;
+        }
+
+        public boolean unauthPipelining() {
+            return unauthPipelining;
+        }
+
+        public String queueId() {
+            return tx == null || tx.spool == null ? null : tx.spool.id();
+        }
+
+        public String sender() {
+            return tx == null ? null : tx.mail.senderText();
+        }
+
+        public int recipientCount() {
+            return tx == null ? 0 : tx.recipients.size();
+        }
+
+        public long size() {
+            return tx == null || tx.spool == null ? 0 : tx.traceBytes + (tx.content == null ? 0 : tx.content.written());
+        }
+
+        public String instance() {
+            return tx == null ? null : tx.instance;
+        }
     }
 
     /** Protocol for logs and Received: SMTP, ESMTP, ESMTPS, LMTP. */
@@ -897,12 +1002,11 @@ final class SmtpSession {
         return name.verified() + "[" + IpText.of(conn.remoteAddress()) + "]";
     }
 
-    private void logReject(String stage, Reply r) {
-        logReject(stage, r, null);
-    }
-
-    /** Exactly Postfix's shape, so fail2ban filters written for Postfix match. */
-    private void logReject(String stage, Reply r, String rcpt) {
+    /**
+     * Exactly Postfix's shape, so fail2ban filters written for Postfix match, with the deciding check
+     * (and restriction or table) added at the end, where the filters do not look.
+     */
+    private void logReject(String stage, Reply r, String rcpt, String decidedBy) {
         StringBuilder sb = new StringBuilder();
         sb.append(tx != null && tx.spool != null ? tx.spool.id() : "NOQUEUE").append(": reject: ").append(stage)
                 .append(" from ").append(client()).append(": ").append(Texts.safe(r.oneLine(), 400)).append(';');
@@ -915,6 +1019,9 @@ final class SmtpSession {
         sb.append(" proto=").append(esmtp ? (cfg.lmtp() ? "LMTP" : "ESMTP") : "SMTP");
         if (helo != null) {
             sb.append(" helo=<").append(helo).append('>');
+        }
+        if (decidedBy != null) {
+            sb.append(" check=").append(Texts.safe(decidedBy, 200));
         }
         log.info("{}", sb);
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postern.core.Address;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
 import org.postern.core.MessageSource;
 import org.postern.core.Reply;
 import org.postern.smtp.delivery.LocalDelivery;
@@ -80,9 +81,15 @@ public final class SpoolReceiver implements MessageReceiver {
             }
 
             @Override
-            public List<Reply> finish(Envelope envelope) throws IOException {
+            public MessageSource source() throws IOException {
+                out.flush();
+                return MessageSource.ofFile(file, 0, size);
+            }
+
+            @Override
+            public List<Reply> finish(Envelope envelope, HeaderBlock block) throws IOException {
                 out.close();
-                MessageSource source = MessageSource.ofFile(file, 0, size);
+                MessageSource source = block.over(MessageSource.ofFile(file, 0, size));
                 List<Reply> replies = new ArrayList<>(envelope.recipients().size());
                 for (Envelope.Recipient r : envelope.recipients()) {
                     replies.add(deliverOne(r, envelope, source, id));

@@ -138,14 +138,14 @@ record PolicyService(String name, InetSocketAddress inet, Path unix, Duration ti
         m.put("sender", v(f.sender()));
         m.put("recipient", v(f.recipient()));
         m.put("recipient_count", Integer.toString(f.recipientCount()));
-        m.put("queue_id", "");
-        m.put("instance", "");
-        m.put("size", "0");
-        m.put("sasl_method", "");
+        m.put("queue_id", v(f.queueId()));
+        m.put("instance", v(f.instance()));
+        m.put("size", Long.toString(f.size()));
+        m.put("sasl_method", v(f.saslMethod()));
         m.put("sasl_username", v(f.saslUser()));
         m.put("sasl_sender", "");
-        m.put("encryption_protocol", "");
-        m.put("encryption_cipher", "");
+        m.put("encryption_protocol", v(f.tlsProtocol()));
+        m.put("encryption_cipher", v(f.tlsCipher()));
         m.put("policy_context", v(f.listener()));
         return m;
     }

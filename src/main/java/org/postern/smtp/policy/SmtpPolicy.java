@@ -31,10 +31,25 @@ public interface SmtpPolicy {
      * @param saslUser        authenticated login or null
      * @param tls             TLS active
      * @param unauthPipelining the client sent commands ahead of a reply where not allowed (RFC 2920)
+     * @param queueId         the transaction's queue id, or null before the first accepted recipient
+     * @param instance        a value unique to the transaction (policy attribute {@code instance}), or null
+     * @param size            the MAIL SIZE= value before DATA, the received size at end of data, else 0
+     * @param saslMethod      SASL mechanism or null
+     * @param tlsProtocol     TLS protocol (TLSv1.3) or null
+     * @param tlsCipher       TLS cipher suite or null
      */
     record Facts(String listener, InetAddress clientIp, String clientName, String reverseName, boolean clientNameTemp,
                  String helo, String protocol, String sender, String recipient, int recipientCount, String saslUser,
-                 boolean tls, boolean unauthPipelining) {
+                 boolean tls, boolean unauthPipelining, String queueId, String instance, long size, String saslMethod,
+                 String tlsProtocol, String tlsCipher) {
+
+        /** Facts without the transaction and TLS details (tests, and stages that do not need them). */
+        public Facts(String listener, InetAddress clientIp, String clientName, String reverseName, boolean clientNameTemp,
+                     String helo, String protocol, String sender, String recipient, int recipientCount, String saslUser,
+                     boolean tls, boolean unauthPipelining) {
+            this(listener, clientIp, clientName, reverseName, clientNameTemp, helo, protocol, sender, recipient, recipientCount,
+                    saslUser, tls, unauthPipelining, null, null, 0, null, null, null);
+        }
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.zip.CRC32;
 import org.postern.core.Address;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
 import org.postern.core.Reply;
 
 /**
@@ -101,9 +102,21 @@ final class QueueFormat {
 
     // ---- message file -----------------------------------------------------------------------
 
+    /**
+     * Envelope version: 1 (no version line) had no header block; 2 adds {@code hdr} (the header
+     * block's text) and {@code omit OFFSET LENGTH} lines. Version 1 files are read as having an empty
+     * block, so a queue written before the upgrade is delivered unchanged.
+     */
+    static final int ENVELOPE_VERSION = 2;
+
     /** The envelope text (without footer). */
     static byte[] envelopeBytes(String id, Envelope e, String messageId) {
+        return envelopeBytes(id, e, messageId, HeaderBlock.EMPTY);
+    }
+
+    static byte[] envelopeBytes(String id, Envelope e, String messageId, HeaderBlock block) {
         StringBuilder sb = new StringBuilder(256);
+        sb.append("version ").append(ENVELOPE_VERSION).append('\n');
         sb.append("id ").append(enc(id)).append('\n');
         sb.append("arrival ").append(e.arrival().toEpochMilli()).append('\n');
         sb.append("sender ").append(enc(e.sender() == null ? null : e.sender().toString())).append('\n');
@@ -120,6 +133,12 @@ final class QueueFormat {
                     .append(enc(c.saslUser())).append('\n');
         }
         sb.append("msgid ").append(enc(messageId)).append('\n');
+        if (!block.prepend().isEmpty()) {
+            sb.append("hdr ").append(enc(block.prepend())).append('\n');
+        }
+        for (HeaderBlock.Span s : block.omit()) {
+            sb.append("omit ").append(s.offset()).append(' ').append(s.length()).append('\n');
+        }
         for (Envelope.Recipient r : e.recipients()) {
             String notify = r.notifyOn().isEmpty() ? "-"
                     : String.join(",", r.notifyOn().stream().map(Enum::name).sorted().toList());
@@ -146,7 +165,7 @@ final class QueueFormat {
     }
 
     /** What a verified message file holds. */
-    record Parsed(String id, Envelope envelope, String messageId, long bodyLength, int bodyCrc) {
+    record Parsed(String id, Envelope envelope, String messageId, long bodyLength, int bodyCrc, HeaderBlock block) {
     }
 
     /** Reads and verifies the footer and envelope of a message file (the body is not read). */
@@ -212,6 +231,9 @@ final class QueueFormat {
         boolean hold = false;
         Envelope.Client client = null;
         String msgid = null;
+        String hdr = "";
+        List<HeaderBlock.Span> omit = new ArrayList<>();
+        int version = 1;
         List<Envelope.Recipient> rcpts = new ArrayList<>();
         try {
             for (String line : text.split("\n")) {
@@ -234,6 +256,16 @@ final class QueueFormat {
                                 dec(t[5]), dec(t[6]));
                     }
                     case "msgid" -> msgid = dec(t[1]);
+                    case "version" -> version = Integer.parseInt(t[1]);
+                    case "hdr" -> hdr = dec(t[1]);
+                    case "omit" -> {
+                        long off = Long.parseLong(t[1]);
+                        long len = Long.parseLong(t[2]);
+                        if (off + len > bodyLength) {
+                            throw new CorruptException("header span beyond the message");
+                        }
+                        omit.add(new HeaderBlock.Span(off, len));
+                    }
                     case "rcpt" -> {
                         Set<Envelope.Notify> n = EnumSet.noneOf(Envelope.Notify.class);
                         if (!t[1].equals("-")) {
@@ -256,7 +288,17 @@ final class QueueFormat {
         if (id == null || arrival == null || rcpts.isEmpty()) {
             throw new CorruptException("envelope lacks id, arrival or recipients");
         }
-        return new Parsed(id, new Envelope(sender, rcpts, ret, envid, body, utf8, client, arrival, hold), msgid, bodyLength, bodyCrc);
+        if (version > ENVELOPE_VERSION) {
+            throw new CorruptException("envelope version " + version + " is newer than this program (" + ENVELOPE_VERSION + ")");
+        }
+        HeaderBlock block;
+        try {
+            block = new HeaderBlock(hdr, omit);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptException("bad header block: " + e.getMessage());
+        }
+        return new Parsed(id, new Envelope(sender, rcpts, ret, envid, body, utf8, client, arrival, hold), msgid, bodyLength, bodyCrc,
+                block);
     }
 
     private static InetAddress literal(String ip) throws CorruptException {

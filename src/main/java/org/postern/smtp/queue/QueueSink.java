@@ -3,6 +3,8 @@ package org.postern.smtp.queue;
 import java.io.IOException;
 import java.io.OutputStream;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
+import org.postern.core.MessageSource;
 
 /**
  * Where a receiving session puts a message: the queue. The body is written to a temporary file
@@ -24,8 +26,22 @@ public interface QueueSink {
         /** Bytes written so far. */
         long size();
 
+        /**
+         * The bytes written so far, read back from the spool file (pending output is flushed first),
+         * so end-of-data checks see exactly what will be stored.
+         */
+        MessageSource source() throws IOException;
+
         /** fsyncs data and directory entry, enqueues for delivery; after return the message survives kill -9. */
-        void commit(Envelope envelope) throws IOException;
+        default void commit(Envelope envelope) throws IOException {
+            commit(envelope, HeaderBlock.EMPTY);
+        }
+
+        /**
+         * Commits with the header block decided at end of data (stored with the envelope and served in
+         * front of the body wherever the message is read).
+         */
+        void commit(Envelope envelope, HeaderBlock block) throws IOException;
 
         /** Discards an uncommitted message (no-op after commit). */
         @Override

@@ -20,6 +20,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
+import org.postern.core.MessageSource;
 import org.postern.core.Texts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -211,7 +213,16 @@ final class QueueStore implements QueueSink, AutoCloseable {
         }
 
         @Override
-        public void commit(Envelope envelope) throws IOException {
+        public MessageSource source() throws IOException {
+            if (done) {
+                throw new IOException("message " + id + " is already committed or discarded");
+            }
+            out.flush();
+            return MessageSource.ofFile(file, 0, size);
+        }
+
+        @Override
+        public void commit(Envelope envelope, HeaderBlock block) throws IOException {
             if (done) {
                 throw new IOException("message " + id + " is already committed or discarded");
             }
@@ -226,7 +237,7 @@ final class QueueStore implements QueueSink, AutoCloseable {
                 // positional reads: the header block for cleanup's message-id line
             }
             messageId = Headers.messageId(Headers.read(head.array(), head.position()));
-            byte[] env = QueueFormat.envelopeBytes(id, envelope, messageId);
+            byte[] env = QueueFormat.envelopeBytes(id, envelope, messageId, block);
             byte[] footer = QueueFormat.footer(bodyLength, env, (int) crc.getValue());
             ch.position(bodyLength);
             writeFully(ch, env);
@@ -247,7 +258,8 @@ final class QueueStore implements QueueSink, AutoCloseable {
             if (messageId != null) {
                 CLEANUP.info("{}: message-id={}", id, messageId);
             }
-            QueuedMessage m = new QueuedMessage(id, envelope, messageId, bodyLength, dest, queue, new MessageState(envelope.recipients().size()));
+            QueuedMessage m = new QueuedMessage(id, envelope, messageId, bodyLength, block, dest, queue,
+                    new MessageState(envelope.recipients().size()));
             onCommit.accept(m);
         }
 
@@ -346,7 +358,8 @@ final class QueueStore implements QueueSink, AutoCloseable {
             if (hasState) {
                 state = QueueFormat.parseState(Files.readAllBytes(sf), parsed.envelope().recipients().size());
             }
-            QueuedMessage m = new QueuedMessage(name, parsed.envelope(), parsed.messageId(), parsed.bodyLength(), p, queue, state);
+            QueuedMessage m = new QueuedMessage(name, parsed.envelope(), parsed.messageId(), parsed.bodyLength(), parsed.block(), p, queue,
+                    state);
             m.stateFile = hasState;
             return m;
         } catch (QueueFormat.CorruptException | ArrayIndexOutOfBoundsException e) {

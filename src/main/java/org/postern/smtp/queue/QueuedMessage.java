@@ -3,6 +3,7 @@ package org.postern.smtp.queue;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
 import org.postern.core.MessageSource;
 
 /**
@@ -14,6 +15,8 @@ final class QueuedMessage {
     final Envelope envelope;
     final String messageId;
     final long bodyLength;
+    /** Header fields added at end of data and incoming fields left out (served in front of the body). */
+    final HeaderBlock block;
 
     /** Current location of the message file and its queue ("active", "deferred", "hold"). */
     Path file;
@@ -32,7 +35,9 @@ final class QueuedMessage {
     /** Postmaster error notice already sent in this process (notify_classes resource/software). */
     boolean errorNoticed;
 
-    QueuedMessage(String id, Envelope envelope, String messageId, long bodyLength, Path file, String queue, MessageState state) {
+    QueuedMessage(String id, Envelope envelope, String messageId, long bodyLength, HeaderBlock block, Path file, String queue,
+                  MessageState state) {
+        this.block = block;
         this.id = id;
         this.envelope = envelope;
         this.messageId = messageId;
@@ -42,13 +47,14 @@ final class QueuedMessage {
         this.state = state;
     }
 
-    /** The message bytes (headers and body). */
+    /** The message bytes as delivered (the header block in front of the spooled headers and body). */
     synchronized MessageSource body() {
-        return MessageSource.ofFile(file, 0, bodyLength);
+        return block.over(MessageSource.ofFile(file, 0, bodyLength));
     }
 
-    /** Size as Postfix reports it (message bytes). */
+    /** Size as Postfix reports it (message bytes, as delivered). */
     long size() {
-        return bodyLength;
+        long omitted = block.omit().stream().mapToLong(HeaderBlock.Span::length).sum();
+        return bodyLength - omitted + block.prepend().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 }

@@ -8,13 +8,19 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.postern.core.Envelope;
+import org.postern.core.HeaderBlock;
+import org.postern.core.MessageSource;
 import org.postern.smtp.queue.QueueSink;
 
 /** A QueueSink writing temp files in a test directory (the real queue lives on another branch). */
 final class TestQueue implements QueueSink {
-    record Stored(String id, Envelope envelope, Path file) {
+    record Stored(String id, Envelope envelope, Path file, HeaderBlock block) {
+        /** The message as delivered: the header block applied to the spooled bytes. */
         String text() throws IOException {
-            return Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+            MessageSource m = block.over(MessageSource.ofFile(file, 0, Files.size(file)));
+            try (var in = m.open()) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
         }
     }
 
@@ -60,10 +66,15 @@ final class TestQueue implements QueueSink {
                 return size;
             }
 
-            public void commit(Envelope e) throws IOException {
+            public MessageSource source() throws IOException {
+                out.flush();
+                return MessageSource.ofFile(f, 0, size);
+            }
+
+            public void commit(Envelope e, HeaderBlock block) throws IOException {
                 out.close();
                 done = true;
-                committed.add(new Stored(id, e, f));
+                committed.add(new Stored(id, e, f, block));
             }
 
             public void close() {
