@@ -149,7 +149,8 @@ class Fail2banIT {
                 Duration.ofSeconds(30));
         assertTrue(ours.getFirst().matches("^[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d mail\\.test\\.local postfix/smtpd\\[\\d+\\]: "
                 + "NOQUEUE: reject: RCPT from \\S+\\[127\\.0\\.0\\.2\\]: 554 5\\.7\\.1 <victim0@other\\.example>: "
-                + "Relay access denied; from=<spammer@example\\.net> to=<victim0@other\\.example> proto=ESMTP helo=<probe\\.example\\.net>$"),
+                + "Relay access denied; from=<spammer@example\\.net> to=<victim0@other\\.example> proto=ESMTP helo=<probe\\.example\\.net>"
+                + " check=restrictions \\(reject_unauth_destination\\)$"),
                 ours.getFirst());
 
         // the server's log as fail2ban would tail it (only the log lines, not the test's start markers)

@@ -29,21 +29,88 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Config c = config.load();
         Logging.configure(c);
+        // The stop hook is in place before anything starts: a SIGTERM at any instant, even while the
+        // listeners are still opening, ends in a clean stop that says so ("stopped" is logged).
+        Stopper stopper = new Stopper();
+        Runtime.getRuntime().addShutdownHook(new Thread(stopper::onSignal, "shutdown"));
         long t0 = System.nanoTime();
-        Assembly assembly = start(c, "");
+        Assembly assembly;
+        try {
+            assembly = start(c, "");
+        } catch (RuntimeException | Error e) {
+            stopper.started(null);
+            throw e;
+        }
+        if (!stopper.started(assembly)) {
+            return 0; // a signal came during start-up: already stopped
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("postern: started in " + ms + " ms (config " + c.file() + ")");
         System.out.println("postern: add a first mailbox with: " + assembly.firstUserHint());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            System.out.println("postern: stopping (signal received)");
-            assembly.close();
-            Logging.shutdown(); // the queued log lines, the last of them "stopped"
-            stopped.countDown();
-        }, "shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
+        stopper.awaitStopped();
         return 0;
+    }
+
+    /**
+     * Start-up and stop as one small state machine, so a signal at any instant has a defined outcome:
+     * before the server is up, the starting thread stops it as soon as it is; after, the signal's
+     * thread stops it. Either way the JVM's exit waits until the "stopped" line is written.
+     */
+    static final class Stopper {
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private Assembly assembly;
+        private boolean signalled;
+        private boolean starting = true;
+
+        /** The start-up finished (assembly null: it failed); false when a signal came meanwhile and the server is stopped. */
+        boolean started(Assembly a) {
+            synchronized (this) {
+                starting = false;
+                assembly = a;
+                if (!signalled && a != null) {
+                    return true;
+                }
+                if (!signalled) {
+                    stopped.countDown(); // start-up failed on its own: nothing to stop
+                    return false;
+                }
+            }
+            stop(a);
+            return false;
+        }
+
+        void onSignal() {
+            Assembly a;
+            synchronized (this) {
+                signalled = true;
+                a = assembly;
+                System.out.println(starting ? "postern: stopping (signal received during start-up)"
+                        : "postern: stopping (signal received)");
+            }
+            if (a != null) {
+                stop(a);
+            }
+            try {
+                stopped.await(); // the JVM exits when the hooks return: not before the stop is complete
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void stop(Assembly a) {
+            try {
+                if (a != null) {
+                    a.close();
+                }
+                Logging.shutdown(); // the queued log lines, the last of them "stopped"
+            } finally {
+                stopped.countDown();
+            }
+        }
+
+        void awaitStopped() throws InterruptedException {
+            stopped.await();
+        }
     }
 
     /** Starts the server; a start-up problem becomes a one-line CLI error (after the log lines before it). */
